@@ -1,0 +1,105 @@
+#pragma once
+// NodeSessions (PROTOCOL §7): one per (session header, servicer key). Shared by the server threads, which
+// admit relays, and the control thread, which validates sessions against the servicer and applies
+// notification outcomes. One mutex guards the whole map (DECISIONS 10); every critical section is short.
+#include <QByteArray>
+#include <QHash>
+#include <QMutex>
+#include <QSet>
+#include <QString>
+#include <functional>
+#include <optional>
+
+#include "session/sessionheight.h"
+#include "util/result.h"
+
+namespace pocket {
+
+enum class SessionState { Unvalidated, Validating, Valid, Invalid };
+QString sessionStateName(SessionState s);
+
+struct SessionInfo
+{
+    QByteArray key;            // sessionHeaderHashHex + "-" + servicer public key hex (lower case)
+    QByteArray appPubKey;
+    QByteArray chain;
+    qint64 sessionHeight = 0;
+    QByteArray servicerPubKeyHex;
+    QByteArray servicerAddressHex;
+    QString nodeUrl;
+    qint64 firstMetaHeight = 0; // meta of the relay that created it, sent to /session (PROTOCOL §5.2.2)
+    SessionState state = SessionState::Unvalidated;
+    qint64 remainingRelays = -1; // −1: unknown (not validated yet)
+    std::optional<PocketError> error;
+    QByteArray dispatchJson;   // the dispatch of the last /session or notify reply, for relay errors
+    qint64 relaysAdmitted = 0;
+    qint64 relaysInFlight = 0; // admitted, final notification outcome not known yet
+    qint64 relaysDelivered = 0;
+    int validationAttempts = 0;
+    qint64 createdMs = 0;
+};
+
+// What the relay path needs to create or find a session.
+struct SessionRequest
+{
+    QByteArray appPubKey;
+    QByteArray chain;
+    qint64 sessionHeight = 0;
+    qint64 metaHeight = 0;
+    QByteArray servicerPubKeyHex; // lower case
+    QByteArray servicerAddressHex;
+    QString nodeUrl;
+};
+
+class SessionCache
+{
+public:
+    static QByteArray sessionKey(const QByteArray& appPubKey, const QByteArray& chain, qint64 height,
+                                 const QByteArray& servicerPubKeyHexLower);
+
+    struct Admission
+    {
+        QByteArray sessionKey;
+        bool created = false; // the caller must schedule its validation
+    };
+
+    // §5.1 steps 7.7 and 9–11 for one relay whose proof was already verified: height check against the
+    // node (60), session creation (current, tolerated or optimistic next session — DECISIONS 6),
+    // exact duplicate check (37, DECISIONS 3), stored session error, remaining relays (71). On success
+    // the proof hash is recorded and the relay counted in flight.
+    Result<Admission> admit(const SessionRequest& request, const QByteArray& proofHash, const HeightView& node);
+    // The height check alone (step 7.7), so it can run before the proof is verified, as in the reference order.
+    static std::optional<PocketError> checkHeight(qint64 sessionHeight, const HeightView& node);
+    // Undo an admission whose relay could not be persisted (the client gets an error and may retry).
+    void release(const QByteArray& sessionKey, const QByteArray& proofHash);
+
+    // Validation results (control thread).
+    void markValidating(const QByteArray& key);
+    void validated(const QByteArray& key, qint64 remainingRelays, const QByteArray& dispatchJson);
+    void invalidate(const QByteArray& key, const PocketError& error, const QByteArray& dispatchJson = {});
+    void validationRetry(const QByteArray& key); // back to Unvalidated, attempts++
+
+    // Notification outcomes.
+    void relayDelivered(const QByteArray& key);
+    void relayDropped(const QByteArray& key);
+
+    std::optional<SessionInfo> get(const QByteArray& key) const;
+    QByteArray dispatchOf(const QByteArray& key) const;
+    // Removes sessions whose relays can no longer be claimed and that have nothing in flight (PROTOCOL §7.6).
+    int cleanup(const std::function<std::optional<HeightView>(const QString& nodeUrl)>& heightOf);
+    int size() const;
+    QList<SessionInfo> snapshot(int offset, int limit) const;
+    // Forget the sessions of a node (key removed): nothing new is admitted for them.
+    void removeNode(const QString& nodeUrl);
+
+private:
+    struct Entry
+    {
+        SessionInfo info;
+        QSet<QByteArray> proofHashes; // exact duplicate detection, bounded by the relay allowance
+    };
+    mutable QMutex m_mutex; // guards m_sessions
+    QHash<QByteArray, Entry> m_sessions;
+};
+
+} // namespace pocket
