@@ -36,4 +36,12 @@ private:
 // Appends `utf8` as a Go-encoded JSON string literal (with quotes) to `out`.
 void appendGoJsonString(QByteArray& out, QByteArrayView utf8);
 
+// Length of the valid UTF-8 sequence at s[0..n) under Go's utf8.DecodeRune rules (1..4), or 0 when
+// the byte starts no valid sequence (overlong, surrogate, > U+10FFFF, truncated, stray continuation).
+int goUtf8SequenceLength(const char* s, qsizetype n);
+
+// `utf8` with each invalid byte replaced by U+FFFD (EF BF BD), as Go's decoder does (PROTOCOL §1.2).
+// Used where Go re-parses its own output (§1.5): the reply then carries raw U+FFFD, not "\ufffd".
+QByteArray goValidUtf8(QByteArrayView utf8);
+
 } // namespace pocket

@@ -20,11 +20,15 @@ struct Payload
     QByteArray method; // as received; "" stays "" (POST is applied only when calling the chain)
     QByteArray path;
     std::optional<HeaderMap> headers; // nullopt = null/absent, empty map = {}
+
+    bool operator==(const Payload&) const = default;
 };
 
 struct RelayMeta
 {
     qint64 blockHeight = 0;
+
+    bool operator==(const RelayMeta&) const = default;
 };
 
 struct Aat
@@ -33,6 +37,8 @@ struct Aat
     QByteArray appPubKey;
     QByteArray clientPubKey;
     QByteArray signature;
+
+    bool operator==(const Aat&) const = default;
 };
 
 struct RelayProof
@@ -44,6 +50,8 @@ struct RelayProof
     QByteArray blockchain;
     Aat aat;
     QByteArray signature;
+
+    bool operator==(const RelayProof&) const = default;
 };
 
 struct Relay
@@ -51,6 +59,8 @@ struct Relay
     Payload payload;
     RelayMeta meta;
     RelayProof proof;
+
+    bool operator==(const Relay&) const = default;
 };
 
 // Go json.Unmarshal into the Relay struct (PROTOCOL §1.2): case-insensitive keys, last duplicate wins,
