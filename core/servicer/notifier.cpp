@@ -1,0 +1,190 @@
+#include "servicer/notifier.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <algorithm>
+
+#include "protocol/crypto.h"
+
+Q_LOGGING_CATEGORY(lcNotify, "pocket.notify")
+
+namespace pocket {
+
+namespace {
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+} // namespace
+
+Notifier::Notifier(ServicerClient* client, SessionCache* sessions, NodeStatusTable* nodes, RelayOutbox* outbox,
+                   std::function<KeyRingPtr()> keys, NotifierOptions options, QObject* parent)
+    : QObject(parent), m_client(client), m_sessions(sessions), m_nodes(nodes), m_outbox(outbox),
+      m_keys(std::move(keys)), m_options(options)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &Notifier::onTimer);
+}
+
+void Notifier::submit(const OutboxRelay& relay)
+{
+    QMetaObject::invokeMethod(this, [this, relay] { enqueue(relay); }, Qt::AutoConnection);
+}
+
+void Notifier::enqueue(const OutboxRelay& relay)
+{
+    NodeQueue& q = m_queues[relay.nodeUrl];
+    q.stats.nodeUrl = relay.nodeUrl;
+    q.ready.push_back(Job{relay, 0});
+    pump(relay.nodeUrl);
+}
+
+QByteArray Notifier::sessionKeyOf(const OutboxRelay& relay) const
+{
+    const KeyRingPtr keys = m_keys();
+    const ServicerIdentity* id = keys ? keys->findByAddress(relay.servicerAddress) : nullptr;
+    if (!id) return {};
+    return SessionCache::sessionKey(relay.appPubKey, relay.chain, relay.sessionHeight, id->publicKeyHex);
+}
+
+void Notifier::pump(const QString& nodeUrl)
+{
+    auto it = m_queues.find(nodeUrl);
+    if (it == m_queues.end()) return;
+    NodeQueue& q = *it;
+    const auto status = m_nodes->get(nodeUrl);
+    if (!status || !status->checked) {
+        // No height yet: nothing can be decided. The queue stays as it is and is looked at again later.
+        if (!q.recheckScheduled && !q.ready.empty()) {
+            q.recheckScheduled = true;
+            QTimer::singleShot(m_options.notReadyRecheckMs, this, [this, nodeUrl] {
+                m_queues[nodeUrl].recheckScheduled = false;
+                pump(nodeUrl);
+            });
+        }
+        q.stats.queued = qint64(q.ready.size());
+        return;
+    }
+    const HeightView view = status->heights;
+    while (q.inFlight < m_options.maxInFlightPerNode && !q.ready.empty()) {
+        Job job = std::move(q.ready.front());
+        q.ready.pop_front();
+        if (sessionExpired(job.relay.sessionHeight, view)) {
+            finish(q, job, RemovalReason::Expired,
+                   QStringLiteral("session %1 is older than the servicer's tolerance at height %2")
+                       .arg(job.relay.sessionHeight)
+                       .arg(view.height));
+            continue;
+        }
+        if (job.relay.sessionHeight > latestSessionHeight(view.height, view.blocksPerSession)) {
+            // An optimistic next-session relay waits until the servicer reaches that session (DECISIONS 6).
+            delay(q, std::move(job), m_options.notReadyRecheckMs);
+            continue;
+        }
+        start(nodeUrl, std::move(job));
+    }
+    q.stats.queued = qint64(q.ready.size());
+    q.stats.waiting = qint64(q.delayed.size());
+    q.stats.inFlight = q.inFlight;
+}
+
+void Notifier::start(const QString& nodeUrl, Job job)
+{
+    NodeQueue& q = m_queues[nodeUrl];
+    ++q.inFlight;
+    ++job.attempts;
+    const OutboxRelay relay = job.relay;
+    m_client->notify(nodeUrl, relay.servicerAddress, relay.chain, relay.appPubKey, relay.body, this,
+                     [this, nodeUrl, job](NotifyOutcome outcome) {
+                         NodeQueue& q = m_queues[nodeUrl];
+                         --q.inFlight;
+                         if (outcome.dispatchHeight > 0) m_nodes->raiseHeight(nodeUrl, outcome.dispatchHeight);
+                         const QByteArray key = sessionKeyOf(job.relay);
+                         switch (outcome.verdict) {
+                         case NotifyVerdict::Delivered:
+                             ++q.stats.delivered;
+                             if (!key.isEmpty()) m_sessions->relayDelivered(key);
+                             m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {});
+                             Q_EMIT relayFinished(job.relay.proofHash, QStringLiteral("delivered"));
+                             break;
+                         case NotifyVerdict::RejectedInvalidate:
+                             if (!key.isEmpty() && outcome.error)
+                                 m_sessions->invalidate(key, *outcome.error, outcome.dispatchJson);
+                             finish(q, job, RemovalReason::SessionInvalid, outcome.detail);
+                             break;
+                         case NotifyVerdict::Rejected:
+                             finish(q, job, RemovalReason::Rejected, outcome.detail);
+                             break;
+                         case NotifyVerdict::Retry: {
+                             ++q.stats.retries;
+                             // min·2^i capped at max; Retry-After of a 429/503 wins (PROTOCOL §8.3). Never dropped
+                             // while claimable (DECISIONS 4): pump() checks that before every attempt.
+                             const int shift = std::min(job.attempts - 1, 30);
+                             qint64 wait = std::min<qint64>(qint64(m_options.retryWaitMinMs) << shift,
+                                                            m_options.retryWaitMaxMs);
+                             if (outcome.retryAfterSeconds >= 0) wait = qint64(outcome.retryAfterSeconds) * 1000;
+                             qCDebug(lcNotify).noquote() << "notify retry" << job.attempts << "in" << wait << "ms:"
+                                                         << outcome.detail;
+                             delay(q, job, wait);
+                             break;
+                         }
+                         }
+                         pump(nodeUrl);
+                     });
+}
+
+void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail)
+{
+    const QString name = removalReasonName(reason);
+    ++q.stats.removedByReason[name];
+    const QByteArray key = sessionKeyOf(job.relay);
+    if (!key.isEmpty()) m_sessions->relayDropped(key);
+    qCWarning(lcNotify).noquote() << "relay" << crypto::hexEncode(job.relay.proofHash) << "removed without delivery ("
+                                  << name << "):" << detail;
+    m_outbox->remove(job.relay.proofHash, reason, detail);
+    Q_EMIT relayFinished(job.relay.proofHash, name);
+}
+
+void Notifier::delay(NodeQueue& q, Job job, qint64 ms)
+{
+    q.delayed.insert(nowMs() + std::max<qint64>(0, ms), std::move(job));
+    q.stats.waiting = qint64(q.delayed.size());
+    scheduleTimer();
+}
+
+void Notifier::scheduleTimer()
+{
+    qint64 earliest = std::numeric_limits<qint64>::max();
+    for (const auto& q : std::as_const(m_queues))
+        if (!q.delayed.isEmpty()) earliest = std::min(earliest, q.delayed.firstKey());
+    if (earliest == std::numeric_limits<qint64>::max()) return;
+    const qint64 wait = std::max<qint64>(0, earliest - nowMs());
+    if (!m_timer.isActive() || m_timer.remainingTime() > wait) m_timer.start(int(std::min<qint64>(wait, 60'000)));
+}
+
+void Notifier::onTimer()
+{
+    const qint64 now = nowMs();
+    for (auto it = m_queues.begin(); it != m_queues.end(); ++it) {
+        NodeQueue& q = *it;
+        while (!q.delayed.isEmpty() && q.delayed.firstKey() <= now) {
+            q.ready.push_back(q.delayed.first());
+            q.delayed.erase(q.delayed.begin());
+        }
+        pump(it.key());
+    }
+    scheduleTimer();
+}
+
+QList<NodeQueueStats> Notifier::stats() const
+{
+    QList<NodeQueueStats> out;
+    for (const auto& q : m_queues) out.append(q.stats);
+    return out;
+}
+
+qint64 Notifier::pending() const
+{
+    qint64 n = 0;
+    for (const auto& q : m_queues) n += qint64(q.ready.size()) + q.delayed.size() + q.inFlight;
+    return n;
+}
+
+} // namespace pocket
