@@ -93,7 +93,7 @@ const char* baseMessage(quint32 code)
 bool appendsDetail(quint32 code)
 {
     switch (code) {
-    case 2: case 19: case 20: case 21: case 22: case 28: case 31: case 43: case 52: case 54: case 55: case 57:
+    case 2: case 19: case 20: case 21: case 22: case 28: case 43: case 52: case 54: case 55: case 57:
         return true;
     default: return false;
     }

@@ -34,4 +34,9 @@ QString pocketcoreMessage(quint32 code);
 // Go strconv.Quote of a UTF-8 string (used inside errorText()).
 QString goQuote(const QString& s);
 
+// Go's fmt.Sprintf(format) with no arguments: sdk.NewError formats its message this way, so a '%' in a
+// message is mangled ("%s" -> "%!s(MISSING)", "%%" -> "%", trailing "%" -> "%!(NOVERB)"), PROTOCOL §1.4.
+// pocketcore() and internal() apply it.
+QString goSprintfNoArgs(const QString& format);
+
 } // namespace pocket
