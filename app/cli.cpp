@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QTextStream>
 
+#include "config/meshconfig.h"
 #include "protocol/crypto.h"
 #include "validateconfig.h"
 
@@ -65,6 +66,11 @@ int runCli(int argc, char** argv)
 
     if (command == QLatin1String("version") || command == QLatin1String("--version")) {
         out << "pocket-mesh " << POCKET_MESH_VERSION << " (Qt " << qVersion() << ")\n";
+        return 0;
+    }
+    if (command == QLatin1String("config-table")) {
+        // Regenerates docs/config.md from the declaration table (core/config/meshconfig.cpp).
+        out << configMarkdownDocument();
         return 0;
     }
     if (command == QLatin1String("validate-config"))
