@@ -7,6 +7,7 @@
 
 #include "config/meshconfig.h"
 #include "protocol/crypto.h"
+#include "startmesh.h"
 #include "validateconfig.h"
 
 namespace pocket::app {
@@ -75,10 +76,8 @@ int runCli(int argc, char** argv)
     }
     if (command == QLatin1String("validate-config"))
         return runValidateConfig(parser.value(dataDirOption), out, err);
-    if (command == QLatin1String("start-mesh")) {
-        err << "error: start-mesh is not available yet in this build (the relay server is issue 4)\n";
-        return 1;
-    }
+    if (command == QLatin1String("start-mesh"))
+        return runStartMesh(parser.value(dataDirOption), parser.isSet(simulateOption), err);
     err << "error: unknown command '" << command << "'\n";
     printUsage(err);
     return 2;

@@ -1,0 +1,115 @@
+#include "startmesh.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/datadir.h"
+#include "mesh/meshnode.h"
+
+namespace pocket::app {
+
+namespace {
+
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int sig)
+{
+    const char c = char(sig);
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
+}
+
+QtMsgType g_minimum = QtWarningMsg;
+
+void messageHandler(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    const auto rank = [](QtMsgType t) {
+        switch (t) {
+        case QtDebugMsg: return 0;
+        case QtInfoMsg: return 1;
+        case QtWarningMsg: return 2;
+        case QtCriticalMsg: return 3;
+        case QtFatalMsg: return 4;
+        }
+        return 4;
+    };
+    if (rank(type) < rank(g_minimum)) return;
+    static constexpr const char* kLevel[] = {"D", "W", "C", "F", "I"};
+    QString line = message;
+    line.replace(QLatin1Char('\n'), QLatin1Char(' ')).replace(QLatin1Char('\r'), QLatin1Char(' '));
+    const QByteArray out = QStringLiteral("%1[%2] %3 %4\n")
+                               .arg(QLatin1String(kLevel[type]),
+                                    QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs),
+                                    QLatin1String(context.category ? context.category : "default"), line)
+                               .toUtf8();
+    fwrite(out.constData(), 1, size_t(out.size()), stderr);
+}
+
+} // namespace
+
+void installLogging(const QString& logLevel)
+{
+    const auto spec = parseLogLevel(logLevel);
+    LogLevel level = spec ? spec->defaultLevel : LogLevel::Info;
+    switch (level) {
+    case LogLevel::Debug: g_minimum = QtDebugMsg; break;
+    case LogLevel::Info: g_minimum = QtInfoMsg; break;
+    case LogLevel::Error: g_minimum = QtWarningMsg; break;
+    case LogLevel::None: g_minimum = QtFatalMsg; break;
+    }
+    QLoggingCategory::setFilterRules(QStringLiteral("pocket.*.debug=true"));
+    qInstallMessageHandler(messageHandler);
+}
+
+int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
+{
+    auto loaded = loadDataDirectory(dataDir);
+    if (!loaded) {
+        for (const ConfigIssue& issue : loaded.error()) err << (issue.isWarning ? "warning: " : "error: ") << issue.toString() << "\n";
+        err << "start-mesh: the data directory has errors; run validate-config for the full report\n";
+        err.flush();
+        return 1;
+    }
+    installLogging(loaded->config.logLevel);
+    for (const ConfigIssue& issue : loaded->warnings) qWarning().noquote() << "config:" << issue.toString();
+
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) {
+        err << "start-mesh: cannot create the signal pipe\n";
+        return 1;
+    }
+    QSocketNotifier notifier(g_signalPipe[0], QSocketNotifier::Read);
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    MeshNodeOptions options;
+    options.simulateRelay = simulateRelay;
+    MeshNode node(std::move(*loaded), options);
+    auto started = node.start();
+    if (!started) {
+        err << "start-mesh: " << started.error().message << "\n";
+        err.flush();
+        return 1;
+    }
+    QObject::connect(&notifier, &QSocketNotifier::activated, &node, [&] {
+        char sig = 0;
+        [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &sig, 1);
+        qInfo().noquote() << "signal" << int(sig) << "received: stopping";
+        QCoreApplication::quit();
+    });
+    QObject::connect(&node, &MeshNode::stopRequested, QCoreApplication::instance(), &QCoreApplication::quit,
+                     Qt::QueuedConnection);
+    const int rc = QCoreApplication::exec();
+    node.stop(5000);
+    qInfo() << "mesh node stopped";
+    return rc;
+}
+
+} // namespace pocket::app
