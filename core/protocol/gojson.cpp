@@ -1,7 +1,9 @@
 #include "protocol/gojson.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace pocket {
 
@@ -57,57 +59,96 @@ int goUtf8SequenceLength(const char* s, qsizetype n)
     return 0;
 }
 
+namespace {
+
+// Writes into `out` through a raw pointer; QByteArray::append costs a call per piece, which dominates on
+// strings with many escapes. Room is added geometrically; finish() trims to what was written.
+class RawAppender
+{
+public:
+    RawAppender(QByteArray& out, qsizetype expected) : m_out(out), m_base(out.size())
+    {
+        m_out.resize(m_base + expected);
+        m_d = m_out.data() + m_base;
+        m_end = m_out.data() + m_out.size();
+    }
+    void ensure(qsizetype need)
+    {
+        if (m_end - m_d >= need) return;
+        const qsizetype used = m_d - m_out.data();
+        m_out.resize(std::max(m_out.size() * 2, used + need + 64));
+        m_d = m_out.data() + used;
+        m_end = m_out.data() + m_out.size();
+    }
+    void put(char c) { *m_d++ = c; }
+    void put(const char* s, qsizetype n)
+    {
+        memcpy(m_d, s, size_t(n));
+        m_d += n;
+    }
+    void finish() { m_out.resize(m_d - m_out.data()); }
+
+private:
+    QByteArray& m_out;
+    qsizetype m_base;
+    char* m_d;
+    char* m_end;
+};
+
+} // namespace
+
 void appendGoJsonString(QByteArray& out, QByteArrayView utf8)
 {
     const char* s = utf8.data();
     const qsizetype n = utf8.size();
-    out.reserve(out.size() + n + 2);
-    out.append('"');
-    qsizetype start = 0; // first byte not yet copied
+    RawAppender w(out, n + 2);
+    w.put('"');
     qsizetype i = 0;
     while (i < n) {
-        // Fast path: runs of plain ASCII are copied in one append.
+        // Fast path: a run of bytes that are copied as they are.
+        const qsizetype runStart = i;
         while (i < n && kEncodeClass[quint8(s[i])] == 0) ++i;
+        if (i > runStart) {
+            w.ensure(i - runStart + 1);
+            w.put(s + runStart, i - runStart);
+        }
         if (i >= n) break;
         const auto b = quint8(s[i]);
+        w.ensure(6 + 1);
         if (kEncodeClass[b] == 1) {
-            out.append(s + start, i - start);
             switch (b) {
-            case '"': out.append("\\\"", 2); break;
-            case '\\': out.append("\\\\", 2); break;
-            case '\n': out.append("\\n", 2); break;
-            case '\r': out.append("\\r", 2); break;
-            case '\t': out.append("\\t", 2); break;
+            case '"': w.put("\\\"", 2); break;
+            case '\\': w.put("\\\\", 2); break;
+            case '\n': w.put("\\n", 2); break;
+            case '\r': w.put("\\r", 2); break;
+            case '\t': w.put("\\t", 2); break;
             default: {
                 // Go 1.21: every other control byte and <, >, & as \u00xx, lower-case hex
                 // (so \b -> \u0008 and \f -> \u000c, PROTOCOL §1.1).
                 const char esc[6] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
-                out.append(esc, 6);
+                w.put(esc, 6);
             }
             }
-            start = ++i;
+            ++i;
             continue;
         }
         const int len = goUtf8SequenceLength(s + i, n - i);
         if (len == 0) {
-            out.append(s + start, i - start);
-            out.append("\\ufffd", 6);
-            start = ++i;
-            continue;
-        }
-        // U+2028 / U+2029 = E2 80 A8 / E2 80 A9 are escaped for JSONP safety.
-        if (len == 3 && b == 0xE2 && quint8(s[i + 1]) == 0x80
-            && (quint8(s[i + 2]) == 0xA8 || quint8(s[i + 2]) == 0xA9)) {
-            out.append(s + start, i - start);
-            out.append(quint8(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            w.put("\\ufffd", 6); // each invalid byte
+            ++i;
+        } else if (len == 3 && b == 0xE2 && quint8(s[i + 1]) == 0x80
+                   && (quint8(s[i + 2]) == 0xA8 || quint8(s[i + 2]) == 0xA9)) {
+            // U+2028 / U+2029 are escaped for JSONP safety.
+            w.put(quint8(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
             i += 3;
-            start = i;
-            continue;
+        } else {
+            w.put(s + i, len);
+            i += len;
         }
-        i += len;
     }
-    out.append(s + start, n - start);
-    out.append('"');
+    w.ensure(1);
+    w.put('"');
+    w.finish();
 }
 
 QByteArray goValidUtf8(QByteArrayView utf8)

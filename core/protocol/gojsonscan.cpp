@@ -1,5 +1,6 @@
 #include "protocol/gojsonscan.h"
 
+#include <array>
 #include <vector>
 
 #include "protocol/gojson.h"
@@ -9,6 +10,20 @@ namespace pocket {
 namespace {
 
 inline bool isSpace(quint8 c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Bytes inside a string that need no attention: bit 0 = the scanner may skip it (>= 0x20, not '"' or '\\');
+// bit 1 = Go re-encodes it unchanged as well (ASCII without '<', '>', '&').
+constexpr std::array<quint8, 256> makeStringClass()
+{
+    std::array<quint8, 256> t{};
+    for (int c = 0x20; c < 0x100; ++c) t[c] = 1;
+    t['"'] = 0;
+    t['\\'] = 0;
+    for (int c = 0x20; c < 0x80; ++c)
+        if (t[c] && c != '<' && c != '>' && c != '&') t[c] |= 2;
+    return t;
+}
+constexpr std::array<quint8, 256> kStringClass = makeStringClass();
 inline bool isDigit(quint8 c) { return c >= '0' && c <= '9'; }
 inline bool isHex(quint8 c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -26,7 +41,7 @@ public:
         for (qsizetype i = 0; i < n; ++i) {
             if (m_state == InString) {
                 // Fast path: the bytes of a string body that need no state change.
-                while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') ++i;
+                while (i < n && (kStringClass[s[i]] & 1)) ++i;
                 if (i >= n) break;
             }
             if (step(s[i]) == Error) return m_err;
@@ -434,6 +449,18 @@ void GoJsonReader::readString(QByteArray& out)
             m_p += len;
         }
     }
+}
+
+bool GoJsonReader::readPlainString(QByteArrayView& raw)
+{
+    if (m_p >= m_end || *m_p != '"') return false;
+    const char* start = m_p + 1;
+    const char* q = start;
+    while (q < m_end && (kStringClass[quint8(*q)] & 2)) ++q;
+    if (q >= m_end || *q != '"') return false;
+    raw = QByteArrayView(start, q - start);
+    m_p = q + 1;
+    return true;
 }
 
 QByteArrayView GoJsonReader::readNumberText()

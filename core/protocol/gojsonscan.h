@@ -33,6 +33,9 @@ public:
     void skipWhitespace();
     // At '"': appends the unquoted string to `out` (Go unquoteBytes semantics) and moves past the closing quote.
     void readString(QByteArray& out);
+    // At '"': when the string is plain ASCII that Go re-encodes unchanged (0x20..0x7F without '"', '\\', '<', '>',
+    // '&'), sets `raw` to its bytes, moves past it and returns true; otherwise stays put and returns false.
+    bool readPlainString(QByteArrayView& raw);
     // At a number: its literal text; moves past it.
     QByteArrayView readNumberText();
     // Skips one value of any kind (iteratively: nesting depth costs no stack).

@@ -12,18 +12,6 @@ namespace pocket {
 
 namespace {
 
-// A generic JSON value as Go's Unmarshal into interface{} builds it: maps (duplicate keys: last wins),
-// slices, float64, string, bool, nil (PROTOCOL §10.3). Nodes live in one vector; containers hold indices,
-// so neither building nor encoding needs recursion (Go accepts 10000 levels of nesting).
-struct Node
-{
-    enum Kind : quint8 { Null, False, True, Number, String, Object, Array } kind = Null;
-    double number = 0;
-    QByteArray text;                                   // String: the decoded string
-    std::vector<std::pair<QByteArray, quint32>> members; // Object
-    std::vector<quint32> items;                        // Array
-};
-
 // Parses a JSON number literal as Go's strconv.ParseFloat(s, 64) does. False on overflow (Go's Unmarshal then
 // fails with "cannot unmarshal number ... into Go value of type float64"); underflow gives (signed) zero.
 bool parseGoFloat(QByteArrayView text, double& out)
@@ -82,81 +70,114 @@ bool parseGoFloat(QByteArrayView text, double& out)
     return false;
 }
 
+// A generic JSON value as Go's Unmarshal into interface{} builds it (PROTOCOL §10.3): maps (duplicate keys:
+// last wins), slices, float64, string, bool, nil. Flat storage, no per-value allocation: nodes in one vector,
+// the members of every container in another (contiguous per container), decoded strings in one arena. Neither
+// building nor encoding recurses (Go accepts 10000 levels of nesting).
+struct Node
+{
+    enum Kind : quint8 { Null, False, True, Number, String, Object, Array };
+    Kind kind = Null;
+    bool raw = false;  // String/Number: `off/len` is a span of the input that re-encodes unchanged
+    quint32 off = 0;   // String: span (input if raw, else arena); Number: input span if raw;
+    quint32 len = 0;   // Object/Array: first member and member count in `members`
+    double number = 0; // Number when !raw
+};
+
+struct Member
+{
+    quint32 keyOff = 0; // Object members only: the decoded key (input if keyRaw, else arena)
+    quint32 keyLen = 0;
+    quint32 node = 0;
+    bool keyRaw = false;
+};
+
+struct Tree
+{
+    QByteArrayView input;
+    QByteArray arena;
+    std::vector<Node> nodes;
+    std::vector<Member> members;
+
+    QByteArrayView bytes(quint32 off, quint32 len, bool raw) const
+    {
+        return raw ? input.sliced(off, len) : QByteArrayView(arena).sliced(off, len);
+    }
+    QByteArrayView key(const Member& m) const { return bytes(m.keyOff, m.keyLen, m.keyRaw); }
+};
+
+// An integer literal of at most 15 digits is exact in float64 and Go prints it back unchanged.
+bool isShortInteger(QByteArrayView t)
+{
+    qsizetype i = t.startsWith('-') ? 1 : 0;
+    if (t.size() - i > 15 || t.size() == i) return false;
+    for (; i < t.size(); ++i)
+        if (t[i] < '0' || t[i] > '9') return false;
+    return true;
+}
+
 class GenericParser
 {
 public:
-    explicit GenericParser(QByteArrayView data) : m_reader(data) {}
+    explicit GenericParser(Tree& tree) : m_tree(tree), m_reader(tree.input) {}
 
     // Builds the tree of already syntax-checked input; false when a number overflows float64.
-    bool parse(std::vector<Node>& nodes)
+    bool parse()
     {
         struct Frame
         {
             quint32 node;
-            QByteArray pendingKey;
+            size_t firstPending; // this container's members so far: m_pending[firstPending..]
         };
         std::vector<Frame> stack;
-        m_reader.skipWhitespace();
+        Member pendingKey;
         for (;;) {
-            // Read one value at the cursor.
             m_reader.skipWhitespace();
-            const char c = m_reader.peek();
-            const auto index = quint32(nodes.size());
-            nodes.emplace_back();
+            const auto index = quint32(m_tree.nodes.size());
+            m_tree.nodes.emplace_back();
+            Node& node = m_tree.nodes.back();
             bool opened = false;
-            switch (c) {
+            switch (m_reader.peek()) {
             case '{':
-                nodes.back().kind = Node::Object;
-                m_reader.advance();
-                opened = true;
-                break;
             case '[':
-                nodes.back().kind = Node::Array;
+                node.kind = m_reader.peek() == '{' ? Node::Object : Node::Array;
                 m_reader.advance();
                 opened = true;
                 break;
             case '"':
-                nodes.back().kind = Node::String;
-                m_reader.readString(nodes.back().text);
+                node.kind = Node::String;
+                readString(node.off, node.len, node.raw);
                 break;
-            case 't':
-                nodes.back().kind = Node::True;
-                m_reader.skipValue();
-                break;
-            case 'f':
-                nodes.back().kind = Node::False;
-                m_reader.skipValue();
-                break;
-            case 'n':
-                nodes.back().kind = Node::Null;
-                m_reader.skipValue();
-                break;
+            case 't': node.kind = Node::True; m_reader.skipValue(); break;
+            case 'f': node.kind = Node::False; m_reader.skipValue(); break;
+            case 'n': node.kind = Node::Null; m_reader.skipValue(); break;
             default: {
-                nodes.back().kind = Node::Number;
-                double v = 0;
-                if (!parseGoFloat(m_reader.readNumberText(), v)) return false;
-                nodes.back().number = v;
+                node.kind = Node::Number;
+                const QByteArrayView text = m_reader.readNumberText();
+                if (isShortInteger(text)) {
+                    node.raw = true;
+                    node.off = quint32(text.data() - m_tree.input.data());
+                    node.len = quint32(text.size());
+                } else if (!parseGoFloat(text, node.number)) {
+                    return false;
+                }
             }
             }
-            // Attach to the parent.
             if (!stack.empty()) {
-                Node& parent = nodes[stack.back().node];
-                if (parent.kind == Node::Object)
-                    parent.members.emplace_back(std::move(stack.back().pendingKey), index);
-                else
-                    parent.items.push_back(index);
+                Member m = pendingKey;
+                m.node = index;
+                m_pending.push_back(m);
             }
             if (opened) {
-                stack.push_back(Frame{index, {}});
+                stack.push_back(Frame{index, m_pending.size()});
                 m_reader.skipWhitespace();
-                const char close = nodes[index].kind == Node::Object ? '}' : ']';
-                if (m_reader.peek() == close) {
-                    m_reader.advance();
-                    stack.pop_back();
-                } else {
-                    if (nodes[index].kind == Node::Object) readKey(stack.back().pendingKey);
+                if (m_reader.peek() != '}' && m_reader.peek() != ']') {
+                    if (m_tree.nodes[index].kind == Node::Object) readKey(pendingKey);
                     continue;
                 }
+                m_reader.advance();
+                close(stack.back().node, stack.back().firstPending);
+                stack.pop_back();
             }
             // After a complete value: commas and closing brackets.
             for (;;) {
@@ -165,92 +186,128 @@ public:
                 const char d = m_reader.peek();
                 if (d == ',') {
                     m_reader.advance();
-                    if (nodes[stack.back().node].kind == Node::Object) readKey(stack.back().pendingKey);
+                    if (m_tree.nodes[stack.back().node].kind == Node::Object) readKey(pendingKey);
                     break;
                 }
-                if (d == '}' || d == ']') {
-                    m_reader.advance();
-                    stack.pop_back();
-                    continue;
-                }
-                return false; // cannot happen on checked input
+                if (d != '}' && d != ']') return false; // cannot happen on checked input
+                m_reader.advance();
+                close(stack.back().node, stack.back().firstPending);
+                stack.pop_back();
             }
         }
     }
 
 private:
-    void readKey(QByteArray& key)
+    void readString(quint32& off, quint32& len, bool& raw)
     {
-        key.clear();
+        QByteArrayView plain;
+        if (m_reader.readPlainString(plain)) {
+            raw = true;
+            off = quint32(plain.data() - m_tree.input.data());
+            len = quint32(plain.size());
+            return;
+        }
+        raw = false;
+        off = quint32(m_tree.arena.size());
+        m_reader.readString(m_tree.arena);
+        len = quint32(m_tree.arena.size()) - off;
+    }
+
+    void readKey(Member& key)
+    {
         m_reader.skipWhitespace();
-        m_reader.readString(key);
+        readString(key.keyOff, key.keyLen, key.keyRaw);
         m_reader.skipWhitespace();
         m_reader.advance(); // ':'
     }
 
+    // Moves a finished container's members to their final place; objects get Go's map semantics.
+    void close(quint32 index, size_t first)
+    {
+        const auto begin = m_pending.begin() + qsizetype(first);
+        auto end = m_pending.end();
+        if (m_tree.nodes[index].kind == Node::Object) {
+            std::stable_sort(begin, end, [this](const Member& a, const Member& b) {
+                return m_tree.key(a) < m_tree.key(b);
+            });
+            // Of equal keys the last one wins (it is last after the stable sort).
+            end = std::unique(std::make_reverse_iterator(end), std::make_reverse_iterator(begin),
+                              [this](const Member& a, const Member& b) { return m_tree.key(a) == m_tree.key(b); })
+                      .base();
+            // std::unique over the reversed range kept the last of each run, compacted towards the end.
+            const auto keptBegin = end;
+            end = m_pending.end();
+            Node& node = m_tree.nodes[index];
+            node.off = quint32(m_tree.members.size());
+            node.len = quint32(end - keptBegin);
+            m_tree.members.insert(m_tree.members.end(), keptBegin, end);
+        } else {
+            Node& node = m_tree.nodes[index];
+            node.off = quint32(m_tree.members.size());
+            node.len = quint32(end - begin);
+            m_tree.members.insert(m_tree.members.end(), begin, end);
+        }
+        m_pending.resize(first);
+    }
+
+    Tree& m_tree;
     GoJsonReader m_reader;
+    std::vector<Member> m_pending; // members of the open containers, innermost last
 };
 
-// json.Marshal of the tree: compact, map keys sorted byte-wise (last duplicate wins), floats Go-style.
-QByteArray encode(std::vector<Node>& nodes, quint32 root, qsizetype sizeHint)
+void appendQuotedRaw(QByteArray& out, QByteArrayView raw)
+{
+    out.append('"');
+    out.append(raw);
+    out.append('"');
+}
+
+// json.Marshal of the tree: compact, keys in the order close() left them (sorted), floats Go-style.
+QByteArray encode(const Tree& tree, qsizetype sizeHint)
 {
     QByteArray out;
     out.reserve(sizeHint + 16);
     struct Frame
     {
         quint32 node;
-        size_t next;
+        quint32 next;
     };
     std::vector<Frame> stack;
     auto emitValue = [&](quint32 index) {
-        Node& n = nodes[index];
+        const Node& n = tree.nodes[index];
         switch (n.kind) {
         case Node::Null: out.append("null", 4); break;
         case Node::False: out.append("false", 5); break;
         case Node::True: out.append("true", 4); break;
-        case Node::Number: out.append(goFormatFloat(n.number)); break;
-        case Node::String: appendGoJsonString(out, n.text); break;
-        case Node::Object: {
-            // Go map semantics: stable sort by key, keep the last of equal keys.
-            std::stable_sort(n.members.begin(), n.members.end(),
-                             [](const auto& a, const auto& b) { return a.first < b.first; });
-            std::vector<std::pair<QByteArray, quint32>> unique;
-            unique.reserve(n.members.size());
-            for (auto& m : n.members) {
-                if (!unique.empty() && unique.back().first == m.first) unique.back() = std::move(m);
-                else unique.push_back(std::move(m));
-            }
-            n.members = std::move(unique);
-            out.append('{');
-            stack.push_back(Frame{index, 0});
+        case Node::Number:
+            if (n.raw) out.append(tree.input.sliced(n.off, n.len));
+            else out.append(goFormatFloat(n.number));
             break;
-        }
-        case Node::Array:
-            out.append('[');
-            stack.push_back(Frame{index, 0});
+        case Node::String:
+            if (n.raw) appendQuotedRaw(out, tree.input.sliced(n.off, n.len));
+            else appendGoJsonString(out, tree.bytes(n.off, n.len, false));
             break;
+        case Node::Object: out.append('{'); stack.push_back(Frame{index, 0}); break;
+        case Node::Array: out.append('['); stack.push_back(Frame{index, 0}); break;
         }
     };
-    emitValue(root);
+    emitValue(0);
     while (!stack.empty()) {
         Frame& f = stack.back();
-        const Node& n = nodes[f.node];
-        const bool isObject = n.kind == Node::Object;
-        const size_t count = isObject ? n.members.size() : n.items.size();
-        if (f.next >= count) {
-            out.append(isObject ? '}' : ']');
+        const Node& n = tree.nodes[f.node];
+        if (f.next >= n.len) {
+            out.append(n.kind == Node::Object ? '}' : ']');
             stack.pop_back();
             continue;
         }
         if (f.next > 0) out.append(',');
-        const size_t i = f.next++;
-        if (isObject) {
-            appendGoJsonString(out, n.members[i].first);
+        const Member& m = tree.members[n.off + f.next++];
+        if (n.kind == Node::Object) {
+            if (m.keyRaw) appendQuotedRaw(out, tree.key(m));
+            else appendGoJsonString(out, tree.key(m));
             out.append(':');
-            emitValue(n.members[i].second); // may grow `stack`: `f` is not used after this
-        } else {
-            emitValue(n.items[i]);
         }
+        emitValue(m.node); // may grow `stack`: `f` is not used after this
     }
     return out;
 }
@@ -266,10 +323,13 @@ std::optional<QByteArray> reencode(QByteArrayView body, bool objectOnly)
         if (c == 'n') return QByteArray("null"); // nil map -> "null"
         if (c != '{') return std::nullopt;
     }
-    std::vector<Node> nodes;
-    GenericParser parser(body);
-    if (!parser.parse(nodes) || nodes.empty()) return std::nullopt;
-    return encode(nodes, 0, body.size());
+    if (body.size() >= qsizetype(std::numeric_limits<quint32>::max())) return std::nullopt;
+    Tree tree;
+    tree.input = body;
+    tree.nodes.reserve(size_t(body.size() / 16 + 4));
+    GenericParser parser(tree);
+    if (!parser.parse() || tree.nodes.empty()) return std::nullopt;
+    return encode(tree, body.size());
 }
 
 } // namespace

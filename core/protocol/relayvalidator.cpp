@@ -45,6 +45,17 @@ std::optional<PocketError> verifySignature(QByteArrayView publicKeyHex, QByteArr
     return std::nullopt;
 }
 
+ValidatedRelay withHashes(Relay relay, QByteArray requestHash)
+{
+    ValidatedRelay v;
+    v.requestHashHex = std::move(requestHash);
+    v.aatHashHex = aatHashHex(relay.proof.aat);
+    v.proofHash = crypto::sha3_256(proofHashInput(relay.proof, v.aatHashHex));
+    v.proofHashHex = crypto::hexEncode(v.proofHash);
+    v.relay = std::move(relay);
+    return v;
+}
+
 } // namespace
 
 AatSignatureCache::AatSignatureCache(qsizetype capacity) : m_capacity(capacity < 1 ? 1 : capacity) {}
@@ -130,14 +141,13 @@ Result<ValidatedRelay> validatePayloadAndHash(Relay relay)
     // 7.4 the request hash, compared as strings: upper-case hex is a mismatch (PROTOCOL §3.1).
     QByteArray requestHash = requestHashHex(relay.payload, relay.meta);
     if (requestHash != proof.requestHash) return fail(PocketError::pocketcore(74));
+    return withHashes(std::move(relay), std::move(requestHash));
+}
 
-    ValidatedRelay v;
-    v.requestHashHex = std::move(requestHash);
-    v.aatHashHex = aatHashHex(proof.aat);
-    v.proofHash = crypto::sha3_256(proofHashInput(proof, v.aatHashHex));
-    v.proofHashHex = crypto::hexEncode(v.proofHash);
-    v.relay = std::move(relay);
-    return v;
+ValidatedRelay hashRelay(Relay relay)
+{
+    QByteArray requestHash = requestHashHex(relay.payload, relay.meta);
+    return withHashes(std::move(relay), std::move(requestHash));
 }
 
 Result<void> validateProof(const ValidatedRelay& validated, AatSignatureCache* cache)

@@ -58,6 +58,9 @@ private:
     quint64 m_misses = 0;
 };
 
+// The hashes of a relay without any check (what validatePayloadAndHash fills in after its checks pass).
+ValidatedRelay hashRelay(Relay relay);
+
 // §5.1 steps 7.1-7.4, in that order. Computes all hashes of the relay.
 Result<ValidatedRelay> validatePayloadAndHash(Relay relay);
 

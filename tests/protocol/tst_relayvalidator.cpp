@@ -204,6 +204,23 @@ private Q_SLOTS:
         QCOMPARE(errorOf(validateRelayStateless(r)), result.error());
     }
 
+    void hashRelayWithoutChecks()
+    {
+        const auto v = validatePayloadAndHash(m_base);
+        QVERIFY(v.has_value());
+        const ValidatedRelay h = hashRelay(m_base);
+        QCOMPARE(h.relay, v->relay);
+        QCOMPARE(h.requestHashHex, v->requestHashHex);
+        QCOMPARE(h.aatHashHex, v->aatHashHex);
+        QCOMPARE(h.proofHash, v->proofHash);
+        QCOMPARE(h.proofHashHex, v->proofHashHex);
+        // The request hash is the Go one, whatever the relay claims.
+        Relay claimed = m_base;
+        claimed.proof.requestHash = "x";
+        QCOMPARE(hashRelay(claimed).requestHashHex, v->requestHashHex);
+        QVERIFY(hashRelay(claimed).proofHashHex != v->proofHashHex);
+    }
+
     void aatChecksStandalone()
     {
         // Unreachable after step 7.2 (an empty app key fails there), but AAT.Validate's text is the reference's,
