@@ -1,6 +1,7 @@
 #include "mesh/meshnode.h"
 
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QThread>
 #include <sodium.h>
 
@@ -13,6 +14,7 @@
 #include "relay/simrelay.h"
 #include "server/httpresponses.h"
 #include "server/meshhttpserver.h"
+#include "server/servicerproxy.h"
 #include "servicer/nodemonitor.h"
 #include "servicer/notifier.h"
 #include "servicer/servicerclient.h"
@@ -188,6 +190,26 @@ void MeshNode::setupServerThread(ServerThreadContext& ctx)
         }
         responder.send(200, jsonHeaders(), healthJson());
     });
+    // Public routes forwarded to a servicer node (PROTOCOL §6.1): the node of a uniformly random key.
+    HttpClientOptions proxyHttp;
+    proxyHttp.maxConnsPerHost = clampInt(cfg.servicerRpcMaxConnsPerHost);
+    proxyHttp.maxIdlePerHost = clampInt(cfg.servicerRpcMaxIdleConnsPerHost);
+    proxyHttp.maxIdleTotal = clampInt(cfg.servicerRpcMaxIdleConnections);
+    proxyHttp.userAgent = {}; // the client's own User-Agent goes through
+    auto* proxyClient = new HttpClient(proxyHttp, ctx.owner());
+    ServicerProxyOptions proxyOptions;
+    proxyOptions.timeoutMs = clampInt(cfg.clientRpcTimeout);
+    auto* proxy = new ServicerProxy(
+        *proxyClient,
+        [this]() -> std::optional<QByteArray> {
+            const KeyRingPtr ring = m_shared.keys.load();
+            if (!ring || ring->size() == 0) return std::nullopt;
+            const auto all = ring->all();
+            return all[int(QRandomGenerator::global()->bounded(quint32(all.size())))].nodeUrl.toUtf8();
+        },
+        proxyOptions, ctx.owner());
+    proxy->registerRoutes(ctx);
+
     if (m_options.simulateRelay) {
         ctx.route("POST", "/v1/client/sim", [executor, this](ServerRequest request, Responder responder) {
             // PROTOCOL §6.1: {"relay_network_id","payload"}; executed like a relay, not signed, not notified.
