@@ -298,15 +298,12 @@ quint16 MeshNode::port() const
 void MeshNode::stop(int graceMs)
 {
     if (m_server) {
-        m_server->stop(graceMs); // stop intake, let requests in flight be answered
+        m_server->stop(graceMs); // stop intake; requests in flight are answered (their relays are stored)
         m_server.reset();
     }
     m_cleanupTimer.stop();
-    if (m_outbox) {
-        m_outbox->flush();
-        if (auto closed = m_outbox->close(); !closed)
-            qCWarning(lcMesh).noquote() << "outbox close:" << closed.error().message;
-    }
+    // Notifications under way are abandoned, not lost: their relays stay in the outbox and are replayed at
+    // the next start. The control-thread services go first so nothing calls the outbox after it closed.
     m_monitor.reset();
     m_notifier.reset();
     m_validator.reset();
@@ -314,6 +311,11 @@ void MeshNode::stop(int graceMs)
     m_servicerHttp.reset();
     m_shared.notifier = nullptr;
     m_shared.validator = nullptr;
+    if (m_outbox) {
+        m_outbox->flush();
+        if (auto closed = m_outbox->close(); !closed)
+            qCWarning(lcMesh).noquote() << "outbox close:" << closed.error().message;
+    }
     m_shared.outbox = nullptr;
     m_outbox.reset();
 }
