@@ -130,7 +130,7 @@ Result<void> MeshNode::start()
     m_outbox->replay(
         this,
         [this](QList<OutboxRelay> page) {
-            const KeyRingPtr ring = m_shared.keys.load();
+            if (!m_notifier) return; // stopping: the relays stay stored for the next start
             for (const OutboxRelay& relay : page) m_notifier->submit(relay);
             m_replayed += page.size();
         },
