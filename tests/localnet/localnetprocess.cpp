@@ -104,6 +104,23 @@ void LocalnetProcess::stop()
     }
 }
 
+bool LocalnetProcess::stopGracefully(QString* error)
+{
+    m_process.terminate();
+    if (!m_process.waitForFinished(15000)) {
+        *error = QStringLiteral("pocket-localnet did not exit after SIGTERM");
+        stop();
+        return false;
+    }
+    if (m_process.exitStatus() != QProcess::NormalExit || m_process.exitCode() != 0) {
+        *error = QStringLiteral("pocket-localnet exited with %1; stderr: %2")
+                     .arg(m_process.exitCode())
+                     .arg(QString::fromUtf8(m_process.readAllStandardError().right(4000)));
+        return false;
+    }
+    return true;
+}
+
 QJsonObject LocalnetProcess::admin(const QByteArray& method, const QString& route, const QJsonObject& body)
 {
     const QByteArray data = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);

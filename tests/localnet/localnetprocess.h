@@ -56,6 +56,9 @@ public:
     // ready line. On failure returns false with the reason (and the process' stderr) in `error`.
     bool start(const QStringList& args, QString* error);
     void stop();
+    // SIGTERM, then true when the process exited normally with code 0 within a few seconds (under the
+    // sanitizers that includes a leak-free exit).
+    bool stopGracefully(QString* error);
 
     const QJsonObject& info() const { return m_info; }
     QString emulatorUrl() const { return m_info.value("emulator_url").toString(); }

@@ -114,6 +114,12 @@ private Q_SLOTS:
         QCOMPARE(lines.at(1).value("error").toObject().value("code").toString(), QStringLiteral("71"));
         QCOMPARE(m_net.admin("GET", "/admin/evidence").value("rejected_by_code").toObject().value("71").toInt(), 1);
     }
+
+    void cleanupTestCase()
+    {
+        QString error;
+        QVERIFY2(m_net.stopGracefully(&error), qPrintable(error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLocalnetSdk)

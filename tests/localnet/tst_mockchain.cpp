@@ -130,6 +130,12 @@ private Q_SLOTS:
         QCOMPARE(r.body, QByteArray("{\"result\":\"fixed\"}"));
         QCOMPARE(m_net.chainAdmin("GET", "/admin/requests").value("count").toInt(), 0); // fast mode records nothing
     }
+
+    void cleanupTestCase()
+    {
+        QString error;
+        QVERIFY2(m_net.stopGracefully(&error), qPrintable(error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMockChain)

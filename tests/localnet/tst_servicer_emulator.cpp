@@ -416,6 +416,12 @@ private Q_SLOTS:
         m_net.admin("POST", "/admin/status", {{"is_catching_up", false}});
         m_net.admin("POST", "/admin/height", {{"height", kHeight}});
     }
+
+    void cleanupTestCase()
+    {
+        QString error;
+        QVERIFY2(m_net.stopGracefully(&error), qPrintable(error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestServicerEmulator)

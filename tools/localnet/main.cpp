@@ -8,9 +8,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSocketNotifier>
 #include <QTcpServer>
 #include <QThread>
+#include <csignal>
 #include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "datadir.h"
 #include "emulatorserver.h"
@@ -42,6 +46,29 @@ int fail(const QString& message)
 {
     std::fprintf(stderr, "pocket-localnet: %s\n", qPrintable(message));
     return 2;
+}
+
+// SIGINT/SIGTERM end the event loop for a clean exit: the handler only writes to a socket pair (the only
+// async-signal-safe way in); a QSocketNotifier on the other end quits the application.
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[0], &c, 1);
+}
+
+void quitOnSignals(QCoreApplication& app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) return;
+    auto* notifier = new QSocketNotifier(g_signalPipe[1], QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [&app] { app.quit(); });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
 }
 
 // Chain names for the chain name map (metrics only).
@@ -99,6 +126,7 @@ int main(int argc, char** argv)
         p.addOption(o);
     }
     p.process(app);
+    quitOnSignals(app);
 
     auto integer = [&](const QCommandLineOption& o, qint64 min) -> std::optional<qint64> {
         bool ok = false;

@@ -69,12 +69,14 @@ QString MockChainConfig::apply(const QJsonObject& o)
 MockChain::MockChain(MockChainConfig config, QObject* parent)
     : QObject(parent)
     , m_config(std::move(config))
+    // Created here, in the launcher's main thread, before the chain moves to its own thread: the
+    // QAbstractHttpServer constructor initialises OpenSSL state, which OpenSSL only frees for the main thread.
+    , m_server(new LocalHttpServer([this](const HttpRequest& rq, HttpReply rp) { handle(rq, std::move(rp)); }, this))
 {
 }
 
 quint16 MockChain::start(const QHostAddress& address, quint16 port)
 {
-    m_server = new LocalHttpServer([this](const HttpRequest& rq, HttpReply rp) { handle(rq, std::move(rp)); }, this);
     return m_server->start(address, port);
 }
 

@@ -36,7 +36,8 @@ class MockChain : public QObject
 public:
     explicit MockChain(MockChainConfig config, QObject* parent = nullptr);
 
-    // Listens on address:port (0 = free port); returns the port or 0. Call in the owner thread.
+    // Listens on address:port (0 = free port); returns the port or 0. Call in the owner thread (the one
+    // this object was moved to; construction may happen in another).
     quint16 start(const QHostAddress& address, quint16 port);
     quint16 port() const;
 
