@@ -64,7 +64,8 @@ struct Relay
 };
 
 // Go json.Unmarshal into the Relay struct (PROTOCOL §1.2): case-insensitive keys, last duplicate wins,
-// unknown keys ignored, null = zero value, int64 exact, wrong types rejected. An empty body yields a
+// unknown keys ignored, null leaves a field as it is (headers: nil), a repeated object merges into the
+// struct, int64 exact, wrong types rejected (first type error reported). An empty body yields a
 // zero-valued relay. The error is Go's error text (e.g. "json: cannot unmarshal string into Go struct
 // field RelayProof.proof.entropy of type int64").
 std::expected<Relay, QString> decodeRelay(QByteArrayView json);
