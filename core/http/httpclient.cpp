@@ -835,11 +835,13 @@ void HttpClient::Private::serviceConnection(Connection* c, bool eof)
             if (parser.state() == HttpResponseParser::State::Failed) {
                 Exchange* ex = c->exchange;
                 Pool* pool = c->pool;
+                const HttpErrorKind kind = parser.errorKind();
+                QString message = parser.errorMessage(); // the parser dies with the connection
                 c->exchange = nullptr;
                 ex->conn = nullptr;
                 dispose(c);
                 pump(pool);
-                fail(ex, parser.errorKind(), parser.errorMessage());
+                fail(ex, kind, std::move(message));
                 return;
             }
         }
@@ -975,6 +977,7 @@ bool HttpClient::Private::wouldRedirect(const Exchange* ex, const HttpResponse& 
 
 void HttpClient::Private::complete(Exchange* ex, HttpResult result)
 {
+    Q_ASSERT(!ex->conn);
     m_deadlines.remove(ex);
     unbind(ex);
     m_exchanges.remove(ex);
