@@ -377,6 +377,38 @@ private Q_SLOTS:
         QCOMPARE(good.json().value("servicers"), QJsonValue(true));
     }
 
+    void servicerNotInSession()
+    {
+        // A second network where each session has one of three hosted servicers: the others get 14.
+        LocalnetProcess net;
+        QString error;
+        QVERIFY2(net.start({"--block-ms", "0", "--servicers", "3", "--session-nodes", "1"}, &error), qPrintable(error));
+        const QJsonArray keys = net.admin("GET", "/admin/servicers").value("servicers").toArray();
+        QCOMPARE(keys.size(), 3);
+        const HttpResult d = httpPost(net.emulatorUrl() + "/v1/client/dispatch",
+            "{\"app_public_key\":\"" + m_app.publicKeyHex + "\",\"chain\":\"0021\",\"session_height\":0}");
+        const QJsonArray nodes = d.json().value("session").toObject().value("nodes").toArray();
+        QCOMPARE(nodes.size(), 1);
+        const QByteArray member = nodes.first().toObject().value("public_key").toString().toLatin1();
+        QByteArray outsider;
+        for (const QJsonValue& k : keys) {
+            const QByteArray pk = k.toObject().value("public_key").toString().toLatin1();
+            if (pk != member) outsider = pk;
+        }
+        QVERIFY(!outsider.isEmpty());
+        RelaySpec s = spec(m_app);
+        s.servicerPubKeyHex = outsider;
+        const Headers auth = net.auth();
+        HttpResult r = httpPost(net.emulatorUrl() + "/v1/private/mesh/relay", encodeRelay(buildRelay(s)), auth);
+        QCOMPARE(r.json().value("error").toObject().value("code").toInt(), 14);
+        QVERIFY(r.json().value("dispatch").isObject());
+        s.servicerPubKeyHex = member;
+        s.entropy = ++m_entropy;
+        r = httpPost(net.emulatorUrl() + "/v1/private/mesh/relay", encodeRelay(buildRelay(s)), auth);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(net.stopGracefully(&error), qPrintable(error));
+    }
+
     void adminFaults()
     {
         // 500 for a count, only on the matching path.

@@ -535,6 +535,14 @@ void EmulatorServer::handleAdmin(const HttpRequest& request, HttpReply reply)
         o.insert("requests", countersJson());
         o.insert("faults", faultsJson());
         ok(o);
+    } else if (p == "/admin/servicers" && get) {
+        QJsonArray list;
+        for (int i = 0; i < m_state->keyCount(); ++i) {
+            list.append(QJsonObject{{"index", i},
+                                    {"address", QString::fromLatin1(m_state->key(i).addressHex)},
+                                    {"public_key", QString::fromLatin1(m_state->key(i).publicKeyHex)}});
+        }
+        ok(QJsonObject{{"servicers", list}});
     } else if (p == "/admin/evidence" && get) {
         ok(m_state->evidenceJson());
     } else if (p == "/admin/evidence/clear" && post) {
