@@ -278,7 +278,11 @@ QByteArray MeshNode::healthJson() const
         w.endObject();
     }
     w.endArray();
-    w.key("outbox").beginObject().key("depth").integer(outbox.depth).endObject();
+    w.key("outbox").beginObject();
+    w.key("average_wait_ms").integer(m_notifier ? qint64(m_notifier->averageOutboxWaitMs() + 0.5) : 0);
+    w.key("delivered").integer(m_notifier ? m_notifier->deliveredTotal() : 0);
+    w.key("depth").integer(outbox.depth);
+    w.endObject();
     w.key("ready").boolean(isReady());
     w.key("replayed").integer(m_replayed.load());
     w.key("servicers").integer(ring->size());

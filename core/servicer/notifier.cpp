@@ -100,6 +100,12 @@ void Notifier::start(const QString& nodeUrl, Job job)
                          switch (outcome.verdict) {
                          case NotifyVerdict::Delivered:
                              ++q.stats.delivered;
+                             {
+                                 const qint64 waited = std::max<qint64>(0, nowMs() - job.relay.createdMs);
+                                 q.stats.deliveredWaitMsTotal += waited;
+                                 m_deliveredWaitMs += waited;
+                                 ++m_deliveredTotal;
+                             }
                              if (!key.isEmpty()) m_sessions->relayDelivered(key);
                              m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {});
                              Q_EMIT relayFinished(job.relay.proofHash, QStringLiteral("delivered"));
@@ -178,6 +184,12 @@ QList<NodeQueueStats> Notifier::stats() const
     QList<NodeQueueStats> out;
     for (const auto& q : m_queues) out.append(q.stats);
     return out;
+}
+
+double Notifier::averageOutboxWaitMs() const
+{
+    const qint64 n = m_deliveredTotal.load();
+    return n ? double(m_deliveredWaitMs.load()) / double(n) : 0.0;
 }
 
 qint64 Notifier::pending() const

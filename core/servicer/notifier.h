@@ -8,6 +8,7 @@
 #include <QMap>
 #include <QObject>
 #include <QTimer>
+#include <atomic>
 #include <deque>
 #include <functional>
 
@@ -35,6 +36,7 @@ struct NodeQueueStats
     qint64 inFlight = 0;
     qint64 delivered = 0;
     qint64 retries = 0;
+    qint64 deliveredWaitMsTotal = 0; // sum over delivered relays of (delivery time − createdMs)
     QHash<QString, qint64> removedByReason;
 };
 
@@ -49,6 +51,9 @@ public:
     void submit(const OutboxRelay& relay);
     QList<NodeQueueStats> stats() const; // control thread
     qint64 pending() const;              // control thread: queued + waiting + in flight
+    // Average time a delivered relay spent in the outbox (stored → accepted by the servicer). Thread-safe.
+    double averageOutboxWaitMs() const;
+    qint64 deliveredTotal() const { return m_deliveredTotal.load(); }
 
 Q_SIGNALS:
     void relayFinished(const QByteArray& proofHash, const QString& outcome); // "delivered" or a removal reason
@@ -84,6 +89,8 @@ private:
     NotifierOptions m_options;
     QHash<QString, NodeQueue> m_queues; // control thread only
     QTimer m_timer;
+    std::atomic<qint64> m_deliveredTotal{0};  // read by other threads (health)
+    std::atomic<qint64> m_deliveredWaitMs{0};
 };
 
 } // namespace pocket
