@@ -15,7 +15,6 @@
 // ResponderState::answered (atomics, read anywhere) and ThreadMailbox::target (under its mutex).
 #include <QAbstractHttpServer>
 #include <QBasicTimer>
-#include <QMutex>
 #include <QPointer>
 #include <QSet>
 #include <QTcpServer>
@@ -45,13 +44,22 @@ struct ConnectionLife
     std::atomic<bool> alive{true};
 };
 
-// Lets any thread post work to a server thread while that thread may be ending.
+// Lets any thread post work to a server thread while that thread may be ending. The work travels in a
+// MailboxEvent that Qt delivers and deletes in the server thread, so everything the work captured is used
+// and freed there (annotated for ThreadSanitizer, which cannot see Qt's event queue).
 struct ThreadMailbox
 {
-    QMutex mutex;
-    QObject* target = nullptr; // guarded by mutex; null once the thread is ending
+    std::mutex mutex;          // std::mutex: visible to ThreadSanitizer
+    QObject* target = nullptr; // a MailboxReceiver; guarded by mutex; null once the thread is ending
     // False when the thread is gone (the work is dropped).
     bool post(std::function<void()> work);
+};
+
+// Runs MailboxEvents; lives in its server thread.
+class MailboxReceiver final : public QObject
+{
+public:
+    bool event(QEvent* event) override;
 };
 
 // Shared by all server threads of one MeshHttpServer.

@@ -118,6 +118,7 @@ protected:
         ServerThreadState state(m_options, m_index, m_counters);
         m_mailbox = state.mailbox;
         QObject owner;
+        detail::MailboxReceiver mailboxReceiver;
         ServerThreadContext ctx(state, &owner);
         try {
             if (m_setup) m_setup(ctx);
@@ -150,8 +151,8 @@ protected:
         front->bind(listener); // takes ownership
         state.listener = listener;
         {
-            QMutexLocker lock(&state.mailbox->mutex);
-            state.mailbox->target = &owner;
+            std::lock_guard lock(state.mailbox->mutex);
+            state.mailbox->target = &mailboxReceiver;
         }
         m_state = &state;
         m_owner = &owner;
@@ -160,7 +161,7 @@ protected:
         exec();
 
         {
-            QMutexLocker lock(&state.mailbox->mutex);
+            std::lock_guard lock(state.mailbox->mutex);
             state.mailbox->target = nullptr;
         }
         state.onAllConnectionsClosed = nullptr;

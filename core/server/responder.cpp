@@ -1,5 +1,7 @@
 #include "server/responder.h"
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QThread>
 
 #include "server/httpconnection.h"
@@ -8,11 +10,58 @@ namespace pocket {
 
 namespace detail {
 
+namespace {
+
+// ThreadSanitizer does not see the synchronisation of Qt's posted-event queue (libQt6Core is not
+// instrumented); the hand-over of a MailboxEvent is declared explicitly.
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+void tsanRelease(void* p) { __tsan_release(p); }
+void tsanAcquire(void* p) { __tsan_acquire(p); }
+#else
+void tsanRelease(void*) {}
+void tsanAcquire(void*) {}
+#endif
+
+class MailboxEvent final : public QEvent
+{
+public:
+    explicit MailboxEvent(std::function<void()> work) : QEvent(type()), m_work(std::move(work)) {}
+    ~MailboxEvent() override { tsanAcquire(this); } // deleted in the server thread, delivered or not
+    static QEvent::Type type()
+    {
+        static const auto t = QEvent::Type(QEvent::registerEventType());
+        return t;
+    }
+    void run()
+    {
+        tsanAcquire(this);
+        m_work();
+    }
+
+private:
+    std::function<void()> m_work;
+};
+
+} // namespace
+
 bool ThreadMailbox::post(std::function<void()> work)
 {
-    QMutexLocker lock(&mutex);
+    std::lock_guard lock(mutex);
     if (!target) return false;
-    return QMetaObject::invokeMethod(target, std::move(work), Qt::QueuedConnection);
+    auto* event = new MailboxEvent(std::move(work));
+    tsanRelease(event);
+    QCoreApplication::postEvent(target, event);
+    return true;
+}
+
+bool MailboxReceiver::event(QEvent* event)
+{
+    tsanAcquire(event); // before the first read of a MailboxEvent (harmless on any other event)
+    if (event->type() != MailboxEvent::type()) return QObject::event(event);
+    static_cast<MailboxEvent*>(event)->run();
+    return true;
 }
 
 void ServerCounters::requestDone()
