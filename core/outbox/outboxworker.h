@@ -179,6 +179,7 @@ private:
     std::optional<QSqlQuery> m_page;
     QTimer* m_syncTimer = nullptr;
     bool m_dirtySinceSync = false;
+    qint64 m_cpuAtOpenUs = 0; // thread CPU clock at open, for stats.workerCpuUs
     std::vector<ReplayJob> m_replays;
 };
 

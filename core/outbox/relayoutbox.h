@@ -103,6 +103,7 @@ struct OutboxStats
     qint64 lastCommitUs = 0;               // duration of the last transaction (BEGIN..COMMIT)
     qint64 maxCommitUs = 0;
     quint64 replayedRelays = 0;            // relays read by replay() and handed to onPage
+    qint64 workerCpuUs = 0;                // CPU time used by the outbox thread since open (capacity)
     quint64 syncs = 0;                     // periodic WAL checkpoints (fsync) done
     qint64 lastSyncMs = 0;                 // wall clock of the last one, 0 if none yet
 
