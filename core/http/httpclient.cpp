@@ -902,10 +902,9 @@ void HttpClient::Private::responseDone(Connection* c)
     Exchange* ex = c->exchange;
     Pool* pool = c->pool;
     HttpResponse response = c->parser.takeResponse();
-    // healthy(): the server may have closed right behind the response; a waiting request handed this
-    // connection would otherwise be written into a dead socket.
     const bool reusable = c->parser.keepAlive() && !ex->request.closeConnection && !ex->callerConnectionClose
-                          && c->inPos == c->in.size() && c->socket->bytesToWrite() == 0 && healthy(c);
+                          && c->inPos == c->in.size() && c->socket->bytesToWrite() == 0
+                          && c->socket->state() == QAbstractSocket::ConnectedState;
     c->exchange = nullptr;
     ex->conn = nullptr;
     if (reusable) {
@@ -1124,6 +1123,12 @@ void HttpClient::Private::connectionAvailable(Connection* c)
     Pool* pool = c->pool;
     if (pool->waiters.empty()) {
         makeIdle(c);
+        return;
+    }
+    // The server may have closed right behind the previous response: check before handing it over.
+    if (c->reused && !healthy(c)) {
+        dispose(c);
+        pump(pool);
         return;
     }
     Exchange* ex = pool->waiters.front();
