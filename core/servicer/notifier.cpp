@@ -25,6 +25,15 @@ Notifier::Notifier(ServicerClient* client, SessionCache* sessions, NodeStatusTab
 
 void Notifier::submit(const OutboxRelay& relay)
 {
+    // A relay replayed from the outbox after a restart is back in its session's duplicate set before the
+    // mesh answers anyone (a no-op for a relay admitted in this process). Here, not in enqueue(): in the
+    // caller's thread, at once.
+    const KeyRingPtr keys = m_keys();
+    if (const ServicerIdentity* id = keys ? keys->findByAddress(relay.servicerAddress) : nullptr) {
+        SessionRequest request{relay.appPubKey, relay.chain, relay.sessionHeight, 0, id->publicKeyHex,
+                               id->addressHex, id->nodeUrl};
+        m_sessions->restore(request, relay.proofHash);
+    }
     QMetaObject::invokeMethod(this, [this, relay] { enqueue(relay); }, Qt::AutoConnection);
 }
 

@@ -47,7 +47,8 @@ public:
     Notifier(ServicerClient* client, SessionCache* sessions, NodeStatusTable* nodes, RelayOutbox* outbox,
              std::function<KeyRingPtr()> keys, NotifierOptions options, QObject* parent = nullptr);
 
-    // Thread-safe: queues the relay for its node (the relay is already committed to the outbox).
+    // Thread-safe: queues the relay for its node (the relay is already committed to the outbox). A relay
+    // replayed after a restart also rejoins its session's duplicate set (SessionCache::restore).
     void submit(const OutboxRelay& relay);
     QList<NodeQueueStats> stats() const; // control thread
     qint64 pending() const;              // control thread: queued + waiting + in flight

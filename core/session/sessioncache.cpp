@@ -42,6 +42,23 @@ std::optional<PocketError> SessionCache::checkHeight(qint64 sessionHeight, const
     return std::nullopt;
 }
 
+namespace {
+SessionInfo newSessionInfo(const QByteArray& key, const SessionRequest& request)
+{
+    SessionInfo info;
+    info.key = key;
+    info.appPubKey = request.appPubKey;
+    info.chain = request.chain;
+    info.sessionHeight = request.sessionHeight;
+    info.servicerPubKeyHex = request.servicerPubKeyHex;
+    info.servicerAddressHex = request.servicerAddressHex;
+    info.nodeUrl = request.nodeUrl;
+    info.firstMetaHeight = request.metaHeight;
+    info.createdMs = QDateTime::currentMSecsSinceEpoch();
+    return info;
+}
+} // namespace
+
 Result<SessionCache::Admission> SessionCache::admit(const SessionRequest& request, const QByteArray& proofHash,
                                                     const HeightView& node)
 {
@@ -53,17 +70,8 @@ Result<SessionCache::Admission> SessionCache::admit(const SessionRequest& reques
     if (it == m_sessions.end()) {
         if (auto err = checkHeight(request.sessionHeight, node)) return fail(*err);
         Entry e;
-        e.info.key = key;
-        e.info.appPubKey = request.appPubKey;
-        e.info.chain = request.chain;
-        e.info.sessionHeight = request.sessionHeight;
-        e.info.servicerPubKeyHex = request.servicerPubKeyHex;
-        e.info.servicerAddressHex = request.servicerAddressHex;
-        e.info.nodeUrl = request.nodeUrl;
-        e.info.firstMetaHeight = request.metaHeight;
-        e.info.createdMs = QDateTime::currentMSecsSinceEpoch();
+        e.info = newSessionInfo(key, request);
         it = m_sessions.insert(key, std::move(e));
-        admission.created = true;
     }
     Entry& e = *it;
     // Duplicate before validity, like the reference (PROTOCOL §5.1 step 10).
@@ -73,6 +81,12 @@ Result<SessionCache::Admission> SessionCache::admit(const SessionRequest& reques
     if (e.info.remainingRelays == 0) return fail(PocketError::pocketcore(71));
     if (e.info.remainingRelays < 0 && e.proofHashes.size() >= kMaxUnvalidatedRelays)
         return fail(PocketError::pocketcore(71));
+    // A new session, or one restored from the outbox that no live relay reached yet: validate it now.
+    if (!e.validationRequested) {
+        e.validationRequested = true;
+        admission.created = true;
+        if (e.info.firstMetaHeight == 0) e.info.firstMetaHeight = request.metaHeight;
+    }
     e.proofHashes.insert(proofHash);
     if (e.info.remainingRelays > 0) --e.info.remainingRelays;
     ++e.info.relaysAdmitted;
@@ -90,6 +104,25 @@ void SessionCache::release(const QByteArray& sessionKey, const QByteArray& proof
         --it->info.relaysInFlight;
         if (it->info.remainingRelays >= 0) ++it->info.remainingRelays;
     }
+}
+
+bool SessionCache::restore(const SessionRequest& request, const QByteArray& proofHash)
+{
+    const QByteArray key =
+        sessionKey(request.appPubKey, request.chain, request.sessionHeight, request.servicerPubKeyHex);
+    QMutexLocker lock(&m_mutex);
+    auto it = m_sessions.find(key);
+    if (it == m_sessions.end()) {
+        Entry e;
+        e.info = newSessionInfo(key, request);
+        it = m_sessions.insert(key, std::move(e));
+    }
+    if (it->proofHashes.contains(proofHash)) return false;
+    it->proofHashes.insert(proofHash);
+    ++it->info.relaysAdmitted;
+    ++it->info.relaysInFlight;
+    if (it->info.remainingRelays > 0) --it->info.remainingRelays;
+    return true;
 }
 
 void SessionCache::markValidating(const QByteArray& key)

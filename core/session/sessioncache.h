@@ -72,6 +72,12 @@ public:
     static std::optional<PocketError> checkHeight(qint64 sessionHeight, const HeightView& node);
     // Undo an admission whose relay could not be persisted (the client gets an error and may retry).
     void release(const QByteArray& sessionKey, const QByteArray& proofHash);
+    // A relay answered before a restart and replayed from the outbox: its proof joins the session's
+    // duplicate set again and counts in flight, so the same relay sent again is a 37, not a second chain
+    // call and a second notification (DECISIONS 3 across restarts). Creates the session if needed, without
+    // height checks; its validation is then requested by the next relay admitted into it. False when the
+    // proof was already known (a relay admitted in this process).
+    bool restore(const SessionRequest& request, const QByteArray& proofHash);
 
     // Validation results (control thread).
     void markValidating(const QByteArray& key);
@@ -97,6 +103,7 @@ private:
     {
         SessionInfo info;
         QSet<QByteArray> proofHashes; // exact duplicate detection, bounded by the relay allowance
+        bool validationRequested = false; // an admission told its caller to schedule the validation
     };
     mutable QMutex m_mutex; // guards m_sessions
     QHash<QByteArray, Entry> m_sessions;

@@ -132,6 +132,8 @@ private Q_SLOTS:
 
         net.emulatorAdmin("POST", "/admin/fail", {{"ms", 0}, {"count", 0}});
         QVERIFY2(waitFor([&] { return outboxDepth(net) == 0; }, 120000), qPrintable(net.meshLogTail()));
+        // A 37 is not a delivery: the mesh counts only the relays the servicer accepted from it.
+        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), n - alreadyHeld);
 
         const QJsonObject ev = net.evidence();
         QCOMPARE(ev.value("total_accepted").toInt(), n);
@@ -181,8 +183,18 @@ private Q_SLOTS:
         QCOMPARE(health.value("outbox").toObject().value("depth").toInt(), n);
         QCOMPARE(net.evidence().value("total_accepted").toInt(), 0);
 
+        // A relay answered before the crash and still waiting is a duplicate after the restart too (37), not
+        // a second chain call and a second notification.
+        for (int i : {0, n / 2, n - 1}) {
+            const QString why = checkRelayError(net.postRelay(batch.bodies.at(i)), 37, "pocketcore",
+                                                "the Proof with specific merkleHash already found, check entropy");
+            QVERIFY2(why.isEmpty(), qPrintable(QStringLiteral("relay %1 after the restart: %2").arg(i).arg(why)));
+        }
+
         net.emulatorAdmin("POST", "/admin/fail", {{"ms", 0}, {"count", 0}});
         QVERIFY2(waitFor([&] { return outboxDepth(net) == 0; }, 120000), qPrintable(net.meshLogTail()));
+        // The restarted mesh counts each relay as delivered once.
+        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), n);
         const QJsonObject ev = net.evidence();
         QCOMPARE(ev.value("total_accepted").toInt(), n);
         QCOMPARE(ev.value("accepted_from_notify").toInt(), n);
