@@ -413,6 +413,23 @@ VectorKeys vectorKeys()
     return k;
 }
 
+TestKey testKeyFromLabel(const QByteArray& label)
+{
+    const QByteArray seed = crypto::sha256(label);
+    const QByteArray pub = crypto::publicKeyFromSeed(seed);
+    return TestKey{seed + pub, crypto::hexEncode(pub)};
+}
+
+VectorKeys withApp(const VectorKeys& keys, const TestKey& app)
+{
+    VectorKeys k = keys;
+    k.app = app;
+    k.aat.appPubKey = app.publicKeyHex;
+    k.aat.signature = crypto::hexEncode(crypto::sign(app.privateKey, crypto::sha3_256(aatHashInput(k.aat))));
+    k.aatSignatureInVectors.clear();
+    return k;
+}
+
 void signProof(Relay& relay, const TestKey& client)
 {
     const QByteArray aatHash = aatHashHex(relay.proof.aat);

@@ -134,6 +134,10 @@ struct VectorKeys
     QByteArray aatSignatureInVectors;
 };
 VectorKeys vectorKeys();
+// A key whose seed is sha256(label).
+TestKey testKeyFromLabel(const QByteArray& label);
+// The same keys with another app (its own AAT, signed with that app key): another app, other sessions.
+VectorKeys withApp(const VectorKeys& keys, const TestKey& app);
 
 // A relay signed like a client: request hash computed the Go way (pocket::requestHashHex), proof signed
 // with the client key over the proof hash (protocol core).
