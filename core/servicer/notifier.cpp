@@ -37,8 +37,27 @@ void Notifier::submit(const OutboxRelay& relay)
     QMetaObject::invokeMethod(this, [this, relay] { enqueue(relay); }, Qt::AutoConnection);
 }
 
-void Notifier::enqueue(const OutboxRelay& relay)
+void Notifier::enqueue(const OutboxRelay& stored)
 {
+    // A relay replayed after a restart may belong to a key that is no longer configured, or to a key whose
+    // node has another URL now (the key file changed in between). Its old node is not followed any more, so
+    // queued there it would wait for a status forever: drop it (PROTOCOL §8.1 start-up, "servicer key not
+    // loaded → deleted") or send it to the key's current node.
+    OutboxRelay relay = stored;
+    const KeyRingPtr keys = m_keys();
+    const ServicerIdentity* id = keys ? keys->findByAddress(relay.servicerAddress) : nullptr;
+    if (!id) {
+        NodeQueue& q = m_queues[relay.nodeUrl];
+        q.stats.nodeUrl = relay.nodeUrl;
+        finish(q, Job{relay, 0}, RemovalReason::KeyRemoved,
+               QStringLiteral("servicer %1 is no longer configured").arg(QString::fromLatin1(relay.servicerAddress)));
+        return;
+    }
+    if (id->nodeUrl != relay.nodeUrl) {
+        qCInfo(lcNotify).noquote() << "relay" << crypto::hexEncode(relay.proofHash).left(16) << "of servicer"
+                                   << relay.servicerAddress << "goes to its node's current URL" << id->nodeUrl;
+        relay.nodeUrl = id->nodeUrl;
+    }
     NodeQueue& q = m_queues[relay.nodeUrl];
     q.stats.nodeUrl = relay.nodeUrl;
     q.ready.push_back(Job{relay, 0});

@@ -73,7 +73,7 @@ private:
         bool recheckScheduled = false;
         NodeQueueStats stats;
     };
-    void enqueue(const OutboxRelay& relay);
+    void enqueue(const OutboxRelay& stored);
     void pump(const QString& nodeUrl);
     void start(const QString& nodeUrl, Job job);
     void finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail);

@@ -27,7 +27,8 @@ private:
         QSet<QByteArray> proofHashes;
     };
 
-    Batch makeBatch(int n)
+    Batch makeBatch(int n) { return makeBatch(m_keys, n); }
+    Batch makeBatch(const VectorKeys& keys, int n)
     {
         Batch b;
         for (int i = 0; i < n; ++i) {
@@ -37,7 +38,7 @@ private:
             p.data = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":[\"0x" + address
                      + "\",\"latest\"],\"id\":1}";
             p.method = "POST";
-            const Relay r = craftRelay(m_keys, p, m_keys.sessionHeight, ++m_entropy);
+            const Relay r = craftRelay(keys, p, keys.sessionHeight, ++m_entropy);
             b.bodies.append(jsRelayBody(r));
             b.proofHashes.insert(proofHashHexOf(r));
         }
@@ -45,14 +46,14 @@ private:
     }
 
     // Sends the batch concurrently; every relay must be served with a valid servicer signature.
-    static bool serveAll(MeshNet& net, const Batch& batch, const VectorKeys& keys, QString* why)
+    static bool serveAll(MeshNet& net, const Batch& batch, const VectorKeys& /*keys*/, QString* why)
     {
         QList<HttpRequest> requests;
         for (const QByteArray& body : batch.bodies) requests.append(net.relayRequest(body));
         const QList<Answer> answers = net.requestAll(requests);
         for (int i = 0; i < answers.size(); ++i) {
             const Relay r = *decodeRelay(batch.bodies.at(i));
-            const QString e = checkRelaySuccess(answers.at(i), proofHashHexOf(r), keys.servicer.publicKeyHex);
+            const QString e = checkRelaySuccess(answers.at(i), proofHashHexOf(r), r.proof.servicerPubKey);
             if (!e.isEmpty()) {
                 *why = QStringLiteral("relay %1: %2").arg(i).arg(e);
                 return false;
@@ -209,6 +210,57 @@ private Q_SLOTS:
         QCOMPARE(net.meshHealth().value("replayed").toInt(), 0);
         QCOMPARE(outboxDepth(net), 0);
         QCOMPARE(net.evidence().value("total_accepted").toInt(), n);
+
+        finish(net);
+    }
+
+    // The key file changes while relays wait in the outbox (an operator moves a servicer to another mesh and
+    // gives the remaining one a new node URL), then the mesh restarts: the relays of the remaining key go to
+    // its node's new URL and are delivered; those of the removed key are dropped (PROTOCOL §8.1 start-up:
+    // "servicer key not loaded → deleted"). Nothing may stay stuck in the outbox.
+    void keyFileChangedBetweenRuns()
+    {
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({"--servicers", "2"}, &error), qPrintable(error));
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const QString keyPath = net.dataDir() + "/key/key.json";
+        bool ok = false;
+        const QJsonArray keyFile = QJsonDocument::fromJson(readFile(keyPath, &ok)).array();
+        QVERIFY(ok);
+        const QJsonArray privateKeys = keyFile.first().toObject().value("keys").toArray();
+        QCOMPARE(privateKeys.size(), 2);
+        const QByteArray key1Hex = privateKeys.at(1).toString().toLatin1();
+        VectorKeys keys1 = m_keys;
+        keys1.servicer.privateKey = *crypto::hexDecode(key1Hex);
+        keys1.servicer.publicKeyHex = crypto::hexEncode(keys1.servicer.privateKey.mid(32));
+        QVERIFY(keys1.servicer.publicKeyHex != m_keys.servicer.publicKeyHex);
+
+        net.emulatorAdmin("POST", "/admin/fail", {{"status", 500}, {"ms", 3600000}, {"path", "/v1/private/mesh/relay"}});
+        const Batch removed = makeBatch(m_keys, 10);
+        const Batch kept = makeBatch(keys1, 10);
+        QVERIFY2(serveAll(net, removed, m_keys, &error), qPrintable(error));
+        QVERIFY2(serveAll(net, kept, keys1, &error), qPrintable(error));
+        QCOMPARE(outboxDepth(net), 20);
+        net.killMesh();
+
+        // Only key 1 is left, under another spelling of the same emulator's URL.
+        const QString newUrl = net.emulatorUrl().replace("127.0.0.1", "localhost");
+        QJsonObject node = keyFile.first().toObject();
+        node.insert("url", newUrl);
+        node.insert("keys", QJsonArray{QString::fromLatin1(key1Hex)});
+        QVERIFY(writeFile(net.dataDir(), "key/key.json", QJsonDocument(QJsonArray{node}).toJson()));
+
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        QCOMPARE(net.meshHealth().value("replayed").toInt(), 20);
+        net.emulatorAdmin("POST", "/admin/fail", {{"ms", 0}, {"count", 0}});
+        QVERIFY2(waitFor([&] { return outboxDepth(net) == 0; }, 60000),
+                 qPrintable(QJsonDocument(net.meshHealth()).toJson() + net.meshLogTail()));
+        const QJsonObject ev = net.evidence();
+        QCOMPARE(storedHashes(ev), kept.proofHashes);
+        QCOMPARE(ev.value("total_accepted").toInt(), 10);
+        QCOMPARE(ev.value("total_rejected").toInt(), 0);
+        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), 10);
 
         finish(net);
     }
