@@ -200,6 +200,52 @@ private Q_SLOTS:
         compareEvidence(); // neither is evidence
     }
 
+    void badMetaInvalidatesTheSessionWith75()
+    {
+        // The mesh does not check meta.block_height (PROTOCOL §13): it serves the relay, the servicer refuses
+        // the notification with 75, which invalidates the whole session; later relays get 75 with the
+        // servicer's dispatch (75 warrants one, DECISIONS 1).
+        const VectorKeys app3 = withApp(m_keys, testKeyFromLabel("pocket-mesh relay tests / app 3"));
+        QVERIFY(!m_net.emulatorAdmin("POST", "/admin/apps", {{"public_key", QString::fromLatin1(app3.app.publicKeyHex)}})
+                     .isEmpty());
+        Payload p;
+        p.data = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\",\"params\":[],\"id\":1}";
+        p.method = "POST";
+        const Relay bad = craftRelay(app3, p, m_keys.sessionHeight, ++m_entropy, "0021", m_keys.sessionHeight - 100);
+        const QString whyBad =
+            checkRelaySuccess(m_net.postRelay(jsRelayBody(bad)), proofHashHexOf(bad), app3.servicer.publicKeyHex);
+        QVERIFY2(whyBad.isEmpty(), qPrintable(whyBad));
+        QVERIFY2(waitFor([&] { return outboxEmpty(); }, 120000), qPrintable(m_net.meshLogTail()));
+        const Answer a = m_net.postRelay(jsRelayBody(relay(app3, m_keys.sessionHeight)));
+        const QString why = checkRelayError(
+            a, 75, "pocketcore", QStringLiteral("the request block height is out of sync with the current block height"),
+            false);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        QVERIFY2(a.json().value("dispatch").toObject().contains("block_height"), a.body.constData());
+        QCOMPARE(m_net.evidence().value("rejected_by_code").toObject().value("75").toInt(), 1);
+        compareEvidence();
+    }
+
+    void servicerSyncingWhileNotifying()
+    {
+        // Notifications meet a servicer that is catching up (a plain error, "error":{} → code 0): retried, and
+        // delivered once it is synced again.
+        m_net.emulatorAdmin("POST", "/admin/fail", {{"status", 500}, {"ms", 3600000}, {"path", "/v1/private/mesh/relay"}});
+        for (int i = 0; i < 5; ++i) {
+            const QString why = serve(relay(m_keys, m_keys.sessionHeight, "0021", 300 + i), m_keys);
+            QVERIFY2(why.isEmpty(), qPrintable(why));
+        }
+        m_net.emulatorAdmin("POST", "/admin/status", {{"is_catching_up", true}});
+        m_net.emulatorAdmin("POST", "/admin/fail", {{"ms", 0}, {"count", 0}});
+        const int plainBefore = m_net.evidence().value("rejected_by_code").toObject().value("plain").toInt();
+        QVERIFY(waitFor([&] {
+            return m_net.evidence().value("rejected_by_code").toObject().value("plain").toInt() >= plainBefore + 10;
+        }, 60000));
+        QCOMPARE(m_net.meshHealth().value("outbox").toObject().value("depth").toInt(), 5);
+        m_net.emulatorAdmin("POST", "/admin/status", {{"is_catching_up", false}});
+        compareEvidence();
+    }
+
     void optimisticNextSessionWaitsForTheServicer()
     {
         // The servicer on the last block of its session: the mesh serves the next session already
