@@ -564,7 +564,7 @@ http {
       const pct = (x) => +x.replace('%', '');
       // Self time per symbol; the unresolved addresses of a stripped library are summed into one row.
       const selfText = rep(['--no-children', '--sort', 'dso,sym', '-g', 'none']);
-      const sm = selfText.match(/Samples: (\d+)([KM]?)/);
+      const sm = selfText.match(/Samples: (\d+)([KM]?)\s+of event 'cpu-clock/);
       const samples = sm ? +sm[1] * ({ K: 1000, M: 1000000 }[sm[2]] ?? 1) : 0;
       const selfRows = rows(selfText);
       const merged = new Map();
