@@ -99,6 +99,60 @@ private Q_SLOTS:
         QVERIFY2(why3.isEmpty(), qPrintable(why3));
     }
 
+    void proofErrors_data()
+    {
+        QTest::addColumn<QString>("change");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("codespace");
+        QTest::addColumn<QString>("message");
+        const QString pc = QStringLiteral("pocketcore");
+        QTest::newRow("forged AAT signature after a good one") << "aat" << 4 << pc
+            << "the application authentication token is invalid : the application signature on the AAT is not valid";
+        QTest::newRow("client signature of another proof") << "sig" << 41 << pc
+            << "the signature could not be verified with the message and pub key";
+        QTest::newRow("client signature not hex") << "sighex" << 39 << pc << "the signature could not be message decoded";
+        QTest::newRow("client signature too short") << "siglen" << 38 << pc << "the signature Length is invalid";
+        QTest::newRow("negative entropy") << "entropy" << 29 << pc << "the entropy included in the relay request is invalid";
+        QTest::newRow("chain id not hex") << "chain" << 8 << pc << "the non-native chain is of Length 0";
+        QTest::newRow("unknown servicer") << "servicer" << 1 << "sdk" << "failed to find correct servicer PK";
+    }
+
+    void proofErrors()
+    {
+        QFETCH(QString, change);
+        QFETCH(int, code);
+        QFETCH(QString, codespace);
+        QFETCH(QString, message);
+        // A valid relay first: the AAT's signature is then cached as verified, which must not let a forged
+        // signature of the same token through.
+        const Relay good = freshRelay(blockNumber(20));
+        expectServed(jsRelayBody(good), proofHashHexOf(good));
+        Relay r = freshRelay(blockNumber(21));
+        if (change == "aat") {
+            QByteArray sig = *crypto::hexDecode(r.proof.aat.signature);
+            sig[5] = char(sig[5] ^ 0x01);
+            r.proof.aat.signature = crypto::hexEncode(sig);
+            signProof(r, m_keys.client);
+        } else if (change == "sig") {
+            r.proof.signature = good.proof.signature;
+        } else if (change == "sighex") {
+            r.proof.signature[0] = 'z';
+        } else if (change == "siglen") {
+            r.proof.signature.chop(2);
+        } else if (change == "entropy") {
+            r.proof.entropy = -5;
+            signProof(r, m_keys.client);
+        } else if (change == "chain") {
+            r.proof.blockchain = "00zz";
+            signProof(r, m_keys.client);
+        } else if (change == "servicer") {
+            r.proof.servicerPubKey = testKeyFromLabel("not a servicer of this mesh").publicKeyHex;
+            signProof(r, m_keys.client);
+        }
+        const QString why = checkRelayError(m_net.postRelay(jsRelayBody(r)), code, codespace, message);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+    }
+
     void duplicate37()
     {
         const Relay r = freshRelay(blockNumber(3));
@@ -274,6 +328,7 @@ private Q_SLOTS:
             health = m_net.meshHealth();
             return health.value("outbox").toObject().value("depth").toInt(-1) == 0;
         }, 120000), qPrintable(QJsonDocument(health).toJson() + m_net.meshLogTail()));
+        QCOMPARE(health.value("outbox").toObject().value("delivered").toInt(), int(m_served.size()));
         const QJsonObject ev = m_net.evidence();
         QVERIFY(!m_served.isEmpty());
         QCOMPARE(ev.value("total_accepted").toInt(), int(m_served.size()));

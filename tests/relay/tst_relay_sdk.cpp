@@ -149,6 +149,7 @@ private Q_SLOTS:
             health = m_net.meshHealth();
             return health.value("outbox").toObject().value("depth").toInt(-1) == 0;
         }, 120000), qPrintable(QJsonDocument(health).toJson() + m_net.meshLogTail()));
+        QCOMPARE(health.value("outbox").toObject().value("delivered").toInt(), n); // the mesh's own count
         const QJsonObject ev = m_net.evidence();
         QCOMPARE(ev.value("total_accepted").toInt(), n);
         QCOMPARE(ev.value("accepted_from_notify").toInt(), n);
