@@ -606,13 +606,16 @@ http {
     const ev = await getJson(`${ln.emulator_url}/admin/evidence`, {}, 120000);
     const h = await health();
     const inFlight = meshSent - mesh200;
-    report.notification = { mesh_200: mesh200, relays_sent: meshSent, in_flight_at_wrk_stop: inFlight, emulator_accepted_from_notify: ev.accepted_from_notify,
+    report.notification = { mesh_200: mesh200, relays_sent: meshSent, mesh_delivered: h.outbox.delivered ?? null, in_flight_at_wrk_stop: inFlight, emulator_accepted_from_notify: ev.accepted_from_notify,
       emulator_rejected: ev.total_rejected, rejected_by_code: ev.rejected_by_code, outbox_depth: h.outbox.depth, drained: d.drained,
       non_200_answers: [...report.runs, ...report.paced, report.profile_run].filter((r) => r && r.target === 'mesh').reduce((n, r) => n + r.errors_non_2xx, 0)
         + Object.entries(report.sessions_pass?.statuses ?? {}).filter(([k]) => k !== '200').reduce((n, [, v]) => n + v, 0) };
     check('every 200 notified', ev.accepted_from_notify >= mesh200 && ev.accepted_from_notify <= meshSent && ev.total_rejected === 0 && h.outbox.depth === 0,
       `clients got 200 ${mesh200} times, ${meshSent} relays were sent (${inFlight} still in flight when wrk stopped at its deadline), `
       + `emulator accepted ${ev.accepted_from_notify} notifications, rejected ${ev.total_rejected}; outbox depth ${h.outbox.depth}`);
+    if (h.outbox.delivered !== undefined)
+      check('mesh delivered count = emulator evidence', h.outbox.delivered === ev.accepted_from_notify,
+        `mesh health outbox.delivered ${h.outbox.delivered}, emulator accepted ${ev.accepted_from_notify}`);
     report.memory.after_load = { ...procStatus(meshPid), sessions: h.sessions };
   }
   save();
@@ -766,7 +769,7 @@ function markdown() {
   L.push('', '## Notification check', '');
   if (r.notification) {
     const n = r.notification;
-    L.push(`After the outbox drained: 200 answers received by the clients **${n.mesh_200}**; emulator evidence accepted from the mesh's notifications **${n.emulator_accepted_from_notify}**; rejected ${n.emulator_rejected} ${JSON.stringify(n.rejected_by_code)}; outbox depth ${n.outbox_depth}; non-200 answers ${n.non_200_answers}.`);
+    L.push(`After the outbox drained: 200 answers received by the clients **${n.mesh_200}**; emulator evidence accepted from the mesh's notifications **${n.emulator_accepted_from_notify}**; the mesh's own delivered count ${n.mesh_delivered ?? '–'}; rejected ${n.emulator_rejected} ${JSON.stringify(n.rejected_by_code)}; outbox depth ${n.outbox_depth}; non-200 answers ${n.non_200_answers}.`);
     L.push('', `Relays written to the mesh: ${n.relays_sent}. wrk stops at its deadline with up to one request per connection in flight (${n.in_flight_at_wrk_stop} here): the mesh still serves, stores and notifies those, but no client counts their 200. So the check is 200s seen ≤ evidence ≤ relays sent, with nothing rejected and nothing left in the outbox: **${n.emulator_accepted_from_notify >= n.mesh_200 && n.emulator_accepted_from_notify <= n.relays_sent && n.emulator_rejected === 0 && n.outbox_depth === 0 ? 'holds' : 'VIOLATED'}**. (The sessions pass is exact: every one of its relays was answered.)`);
   }
   L.push('', '## Crypto ceiling (one core, libsodium 1.0.18 through core/protocol/crypto)', '');
