@@ -113,6 +113,9 @@ std::unique_ptr<MeshHttpServer> startServer(HttpServerOptions options, std::shar
         ctx.route("GET", "/crossthread", [](ServerRequest, Responder resp) {
             std::thread([resp] { resp.send(200, {}, "from another thread"); }).detach();
         });
+        ctx.route("GET", "/huge", [](ServerRequest, Responder resp) {
+            resp.send(200, {}, QByteArray(32 * 1024 * 1024, 'x'));
+        });
         ctx.route("HEAD", "/hello", [](ServerRequest, Responder resp) { resp.send(200, {}, "hello"); });
     });
     if (!server->listen()) return nullptr;
@@ -299,6 +302,24 @@ private Q_SLOTS:
         QElapsedTimer t;
         t.start();
         QVERIFY(c.waitClosed(5000));
+        QVERIFY2(t.elapsed() >= 200, QByteArray::number(t.elapsed()));
+    }
+
+    void writeTimeoutClosesStalledReader()
+    {
+        HttpServerOptions o = testOptions();
+        o.writeTimeoutMs = 300;
+        const quint16 port = start(o);
+        // A client that stops reading: its socket takes one byte, the kernel buffers fill, the answer stalls.
+        QTcpSocket stalled;
+        stalled.setReadBufferSize(1);
+        stalled.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(stalled.waitForConnected(5000));
+        stalled.write(get("/huge"));
+        QVERIFY(waitFor([&] { return m_server->openConnections() == 1; }));
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(waitFor([&] { return m_server->openConnections() == 0; }, 10000));
         QVERIFY2(t.elapsed() >= 200, QByteArray::number(t.elapsed()));
     }
 
