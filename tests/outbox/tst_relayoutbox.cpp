@@ -170,6 +170,7 @@ private Q_SLOTS:
     void diskFullFailsStoresThenRecovers();
     void periodicSync();
     void crashSafety();
+    void replayStopsWhenContextDies();
     void storeRemoveThroughput();
     void replayLargeBacklogIsPaged();
     void benchmarkBacklog();
@@ -730,6 +731,40 @@ void TestRelayOutbox::crashSafety()
         }
         QSqlDatabase::removeDatabase(QStringLiteral("check"));
     }
+}
+
+void TestRelayOutbox::replayStopsWhenContextDies()
+{
+    QTemporaryDir dir;
+    RelayOutboxOptions options = optionsFor(dir.filePath(QStringLiteral("relays.sqlite")));
+    options.replayPageSize = 1000;
+    RelayOutbox outbox(options);
+    QVERIFY(outbox.open());
+    constexpr int n = 30000;
+    for (int i = 0; i < n; ++i) outbox.store(makeRelay(i, QStringLiteral("http://a"), 100), nullptr, {});
+    outbox.flush();
+
+    auto* dying = new QObject;
+    int dyingPages = 0;
+    bool dyingDone = false;
+    outbox.replay(
+        dying,
+        [&](QList<OutboxRelay>) {
+            ++dyingPages;
+            delete dying; // the consumer goes away in the middle of the replay
+        },
+        [&](qint64, const QString&) { dyingDone = true; });
+
+    // A second replay runs to its end meanwhile; by then the first one had every chance to go on.
+    QObject context;
+    Replayed second;
+    QVERIFY(replayAll(outbox, &context, second));
+    QCOMPARE(second.total, n);
+    QCOMPARE(dyingPages, 1);
+    QVERIFY(!dyingDone);
+    // The first replay read at most the pages already in flight when its context died, not all 30.
+    const quint64 firstRead = outbox.stats().replayedRelays - quint64(n);
+    QVERIFY2(firstRead <= 3 * 1000, qPrintable(QString::number(firstRead)));
 }
 
 void TestRelayOutbox::storeRemoveThroughput()
