@@ -147,6 +147,19 @@ void Notifier::start(const QString& nodeUrl, Job job)
                              finish(q, job, RemovalReason::Rejected, outcome.detail);
                              break;
                          case NotifyVerdict::Retry: {
+                             // The servicer already refused the whole session (its /session answer) with the code
+                             // this notification got, e.g. 14 (servicer not in the session): no retry until the
+                             // session expires can succeed, the session cannot be claimed (DECISIONS 4 c).
+                             if (outcome.error && !key.isEmpty()) {
+                                 const auto session = m_sessions->get(key);
+                                 if (session && session->state == SessionState::Invalid && session->error
+                                     && session->error->code == outcome.error->code
+                                     && session->error->codespace == outcome.error->codespace) {
+                                     finish(q, job, RemovalReason::SessionInvalid,
+                                            QStringLiteral("the servicer refused the session: ") + outcome.detail);
+                                     break;
+                                 }
+                             }
                              ++q.stats.retries;
                              // min·2^i capped at max; Retry-After of a 429/503 wins (PROTOCOL §8.3). Never dropped
                              // while claimable (DECISIONS 4): pump() checks that before every attempt.

@@ -321,6 +321,59 @@ private Q_SLOTS:
         for (const QByteArray& h : expired) QVERIFY(!evidenceProofHashes(ev).contains(QString::fromLatin1(h)));
     }
 
+    void servicerNotInTheSession14()
+    {
+        // A second network where each session has one of two hosted servicers. A relay for the other one is
+        // served (the mesh cannot know before /session answers), the servicer refuses the session (14), later
+        // relays get 14 at once, and the relay already served is not notified over and over until its session
+        // expires: once the servicer refused the whole session with the very code its notification gets, it
+        // is dropped.
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({"--servicers", "2", "--session-nodes", "1"}, &error), qPrintable(error));
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const Answer d = net.request("POST", net.emulatorUrl() + "/v1/client/dispatch",
+                                     "{\"app_public_key\":\"" + m_keys.app.publicKeyHex + "\",\"chain\":\"0021\"}",
+                                     {{"Content-Type", "application/json"}});
+        const QJsonArray nodes = d.json().value("session").toObject().value("nodes").toArray();
+        QCOMPARE(nodes.size(), 1);
+        const QByteArray member = nodes.first().toObject().value("public_key").toString().toLatin1();
+        bool ok = false;
+        const QJsonArray privateKeys = QJsonDocument::fromJson(readFile(net.dataDir() + "/key/key.json", &ok))
+                                           .array().first().toObject().value("keys").toArray();
+        QVERIFY(ok);
+        VectorKeys outsider = m_keys;
+        for (const QJsonValue& k : privateKeys) {
+            const QByteArray priv = *crypto::hexDecode(k.toString().toLatin1());
+            if (crypto::hexEncode(priv.mid(32)) != member) {
+                outsider.servicer.privateKey = priv;
+                outsider.servicer.publicKeyHex = crypto::hexEncode(priv.mid(32));
+            }
+        }
+        QVERIFY(!outsider.servicer.publicKeyHex.isEmpty() && outsider.servicer.publicKeyHex != member);
+
+        const Relay first = relay(outsider, m_keys.sessionHeight);
+        const QString whyFirst = checkRelaySuccess(net.postRelay(jsRelayBody(first)), proofHashHexOf(first),
+                                                   outsider.servicer.publicKeyHex);
+        QVERIFY2(whyFirst.isEmpty(), qPrintable(whyFirst));
+        QVERIFY2(waitFor([&] { return net.meshHealth().value("outbox").toObject().value("depth").toInt(-1) == 0; }, 60000),
+                 qPrintable(QJsonDocument(net.evidence().value("rejected_by_code").toObject()).toJson() + net.meshLogTail()));
+        const QString why = checkRelayError(net.postRelay(jsRelayBody(relay(outsider, m_keys.sessionHeight))), 14,
+                                            "pocketcore",
+                                            "this node (self) is not responsible for this session provided by the client",
+                                            false);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        const QJsonObject ev = net.evidence();
+        QCOMPARE(ev.value("total_accepted").toInt(), 0);
+        // A handful of 14s (the /session answer and the notifications before it), not one every retry period.
+        QVERIFY2(ev.value("rejected_by_code").toObject().value("14").toInt() < 20,
+                 QJsonDocument(ev.value("rejected_by_code").toObject()).toJson().constData());
+        QString stop;
+        QVERIFY2(net.stopMesh(&stop), qPrintable(stop));
+        QVERIFY2(net.stopLocalnet(&stop), qPrintable(stop));
+        QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+    }
+
     void cleanupTestCase()
     {
         QString error;
