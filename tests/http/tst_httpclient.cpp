@@ -4,7 +4,15 @@
 #include <QHttpServer>
 #include <QHttpServerResponder>
 #include <QPointer>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QStandardPaths>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
@@ -994,6 +1002,81 @@ private Q_SLOTS:
                  qPrintable(handshake.error().message));
     }
 
+    // A real TLS server with a throw-away certificate made by the openssl tool: verification failure is
+    // a Connect error with the TLS reason; once the certificate is trusted, requests work and reuse
+    // the encrypted connection.
+    void httpsRoundTrip()
+    {
+        const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+        if (openssl.isEmpty() || !QSslSocket::supportsSsl())
+            QSKIP("needs the openssl tool and a Qt TLS backend");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QProcess gen;
+        gen.start(openssl, {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("ec"),
+                            QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                            QStringLiteral("-keyout"), dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"),
+                            dir.filePath(QStringLiteral("cert.pem")), QStringLiteral("-days"), QStringLiteral("1"),
+                            QStringLiteral("-subj"), QStringLiteral("/CN=localhost"), QStringLiteral("-addext"),
+                            QStringLiteral("subjectAltName=DNS:localhost,IP:127.0.0.1")});
+        QVERIFY(gen.waitForFinished(30000));
+        QCOMPARE(gen.exitCode(), 0);
+        bool ok = false;
+        const QList<QSslCertificate> certs = QSslCertificate::fromData(pocket::test::readFile(dir.filePath(QStringLiteral("cert.pem")), &ok));
+        QVERIFY(ok && certs.size() == 1);
+        const QSslKey key(pocket::test::readFile(dir.filePath(QStringLiteral("key.pem"))), QSsl::Ec);
+        QVERIFY(!key.isNull());
+
+        QSslServer tls;
+        QSslConfiguration serverConfig = QSslConfiguration::defaultConfiguration();
+        serverConfig.setLocalCertificate(certs.first());
+        serverConfig.setPrivateKey(key);
+        tls.setSslConfiguration(serverConfig);
+        QVERIFY(tls.listen(QHostAddress::LocalHost, 0));
+        int accepted = 0;
+        connect(&tls, &QTcpServer::pendingConnectionAvailable, this, [&] {
+            while (QTcpSocket* s = tls.nextPendingConnection()) {
+                ++accepted;
+                auto buffer = std::make_shared<QByteArray>();
+                connect(s, &QTcpSocket::readyRead, s, [s, buffer] {
+                    *buffer += s->readAll();
+                    while (buffer->contains("\r\n\r\n")) {
+                        buffer->remove(0, buffer->indexOf("\r\n\r\n") + 4);
+                        s->write(response(200, "secret over tls"));
+                    }
+                });
+            }
+        });
+        const QByteArray url = "https://localhost:" + QByteArray::number(tls.serverPort()) + "/";
+
+        HttpClient untrusting;
+        const HttpResult refused = fetch(untrusting, get(url));
+        VERIFY_ERROR(refused, HttpErrorKind::Connect);
+        QVERIFY2(refused.error().message.contains(QStringLiteral("self signed"), Qt::CaseInsensitive)
+                     || refused.error().message.contains(QStringLiteral("self-signed"), Qt::CaseInsensitive)
+                     || refused.error().message.contains(QStringLiteral("certificate"), Qt::CaseInsensitive),
+                 qPrintable(refused.error().message));
+
+        const QSslConfiguration saved = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = saved;
+        trusting.addCaCertificate(certs.first());
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        HttpClient client;
+        const HttpResult first = fetch(client, get(url));
+        const HttpResult second = fetch(client, get(url));
+        QSslConfiguration::setDefaultConfiguration(saved);
+        VERIFY_OK(first);
+        VERIFY_OK(second);
+        QCOMPARE(second->body, QByteArray("secret over tls"));
+        QCOMPARE(accepted, 1); // keep-alive over TLS
+        // An IP literal is checked against the certificate's IP address entry.
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        HttpClient byIp;
+        const HttpResult ip = fetch(byIp, get("https://127.0.0.1:" + QByteArray::number(tls.serverPort()) + "/"));
+        QSslConfiguration::setDefaultConfiguration(saved);
+        VERIFY_OK(ip);
+    }
+
     // --- callbacks and lifetime ----------------------------------------------------------------------
 
     void destroyedContextDropsCallback()
@@ -1094,7 +1177,6 @@ private Q_SLOTS:
         std::atomic<bool> sameThread{false};
         std::atomic<int> status{0};
         const QByteArray url = server.url();
-        QMetaObject::invokeMethod(&server, [] {}, Qt::QueuedConnection);
         auto* holder = new QObject;
         holder->moveToThread(&worker);
         QMetaObject::invokeMethod(holder, [&, holder] {
@@ -1108,7 +1190,12 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return done.load(); }));
         QVERIFY(sameThread.load());
         QCOMPARE(status.load(), 200);
-        QMetaObject::invokeMethod(holder, [holder] { delete holder; }, Qt::BlockingQueuedConnection);
+        std::atomic<bool> deleted{false};
+        QMetaObject::invokeMethod(holder, [holder, &deleted] {
+            delete holder; // the client is destroyed in its own thread
+            deleted = true;
+        });
+        QVERIFY(waitFor([&] { return deleted.load(); }));
         worker.quit();
         worker.wait();
     }
