@@ -6,7 +6,8 @@
 //
 // Threading: an HttpClient lives in the thread that created it (its QObject thread) and is NOT
 // thread-safe. Call send() only from that thread; callbacks run in that thread, from its event loop.
-// Code on other threads uses its own client (one client per thread; pools are not shared).
+// Code on other threads uses its own client (one client per thread; pools are not shared). Do not
+// moveToThread() a client that has sent a request (its sockets would stay behind).
 //
 // Go behaviour kept (see the .cpp for the details and the Go functions they mirror):
 // * one pool per scheme+host+port; keep-alive reuse, most recently used idle connection first; at most
@@ -15,7 +16,9 @@
 //   (nothing received) is retried on another connection when Go would retry it: nothing was written, or
 //   the method is GET/HEAD/OPTIONS/TRACE, or an Idempotency-Key / X-Idempotency-Key header is present.
 // * request bytes, URL handling (HttpUrl), transparent gzip, redirects, `Connection: close`, error
-//   classes (HttpErrorKind) as documented in httpmessage.h.
+//   classes (HttpErrorKind) as documented in httpmessage.h. Redirects copy the first request's headers
+//   to every hop, add Go's Referer, and drop Authorization/Www-Authenticate/Cookie/Cookie2 for good once
+//   a hop leaves the first host and its subdomains (the Go >= 1.22 rule; 1.19 compared hop by hop).
 // Callbacks are delivered from a zero-timer (or posted event) of the client, never from inside a socket
 // signal: a callback may send(), destroy the client, or even wait in a nested event loop.
 // Not done: HTTP proxies from the environment (Go's ProxyFromEnvironment), HTTP/2, `Expect:

@@ -28,7 +28,9 @@ struct HttpRequest {
     int timeoutMs = 0;
     // Send `Connection: close` and never reuse the connection (chain_drop_connections, PROTOCOL §10.1 step 6).
     bool closeConnection = false;
-    // Go's redirect policy: at most 10 requests in a chain, 301/302/303 -> body-less GET, 307/308 keep both.
+    // Go's redirect policy: at most 10 requests in a chain ("stopped after 10 redirects"); 301/302/303
+    // turn any method but GET/HEAD into a body-less GET, 307/308 keep method and body (a 307/308 without
+    // Location is returned as is). False returns the 3xx response itself.
     bool followRedirects = true;
 };
 
