@@ -93,7 +93,13 @@ bool Child::running() const
     return m_process && m_process->state() != QProcess::NotRunning;
 }
 
-void Child::drain()
+QByteArray Child::stderrText() const
+{
+    drain();
+    return m_stderr;
+}
+
+void Child::drain() const
 {
     if (!m_process) return;
     m_stdout += m_process->readAllStandardOutput();
@@ -361,21 +367,25 @@ QString MeshNet::meshLogTail(int n) const
     return out.join(QLatin1Char('\n'));
 }
 
-QStringList MeshNet::sanitizerReports() const
+QStringList sanitizerLines(const QByteArray& log)
 {
     QStringList found;
-    const QByteArray logs[] = {meshLog(), m_localnet.stderrText()};
-    const char* names[] = {"mesh", "localnet"};
-    for (int i = 0; i < 2; ++i) {
-        for (const QByteArray& line : logs[i].split('\n')) {
-            for (const char* marker : kSanitizerMarkers) {
-                if (line.contains(marker)) {
-                    found.append(QStringLiteral("%1: %2").arg(QLatin1String(names[i]), QString::fromUtf8(line)));
-                    break;
-                }
+    for (const QByteArray& line : log.split('\n')) {
+        for (const char* marker : kSanitizerMarkers) {
+            if (line.contains(marker)) {
+                found.append(QString::fromUtf8(line));
+                break;
             }
         }
     }
+    return found;
+}
+
+QStringList MeshNet::sanitizerReports() const
+{
+    QStringList found;
+    for (const QString& line : sanitizerLines(meshLog())) found.append(QStringLiteral("mesh: ") + line);
+    for (const QString& line : sanitizerLines(m_localnet.stderrText())) found.append(QStringLiteral("localnet: ") + line);
     return found;
 }
 

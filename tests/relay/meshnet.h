@@ -50,13 +50,13 @@ public:
     bool terminate(int timeoutMs, int* exitCode); // SIGTERM, waits; false if it had to be killed
     QProcess* process() { return m_process.get(); }
     QByteArray takeStdoutLine();                 // one complete line or empty
-    QByteArray stderrText() const { return m_stderr; }
+    QByteArray stderrText() const; // everything so far (reads what the pipe holds)
 
 private:
-    void drain();
+    void drain() const;
     std::unique_ptr<QProcess> m_process;
-    QByteArray m_stdout;
-    QByteArray m_stderr;
+    mutable QByteArray m_stdout; // filled from the pipes by drain()
+    mutable QByteArray m_stderr;
 };
 
 class MeshNet
@@ -114,6 +114,9 @@ private:
     QJsonObject m_info;
     std::unique_ptr<HttpClient> m_http;
 };
+
+// The lines of `log` that are sanitizer reports (ASan, LSan, UBSan "runtime error:", TSan).
+QStringList sanitizerLines(const QByteArray& log);
 
 // Every proof hash in the emulator's /admin/evidence answer (all sessions, all servicers), in order.
 QStringList evidenceProofHashes(const QJsonObject& evidence);

@@ -79,6 +79,24 @@ private Q_SLOTS:
         QVERIFY2(m_net.startMesh(&error), qPrintable(error));
     }
 
+    void fixtureSeesSanitizerReports()
+    {
+        // The check every test ends with can fail: a child's stderr with a report is caught, a clean one not.
+        Child noisy;
+        QString error;
+        QVERIFY2(noisy.start("/bin/sh",
+                             {"-c", "echo '==7==ERROR: AddressSanitizer: heap-use-after-free on address 0x1' >&2; "
+                                    "echo 'x.cpp:3:5: runtime error: signed integer overflow' >&2; echo fine >&2"},
+                             &error),
+                 qPrintable(error));
+        QVERIFY(waitFor([&] { return !noisy.running(); }, 20000));
+        noisy.kill(); // collects the output
+        QCOMPARE(sanitizerLines(noisy.stderrText()).size(), 2);
+        QVERIFY(sanitizerLines("I[2026] pocket.mesh listening\nW[2026] pocket.notify retry\n").isEmpty());
+        QVERIFY(m_net.sanitizerReports().isEmpty());
+        QVERIFY(!m_net.meshLog().isEmpty()); // the mesh's stderr is really captured
+    }
+
     void tamperedData74()
     {
         Relay r = freshRelay(blockNumber());
