@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # Qt 6.4: HttpServer needs websockets-dev too (Debian forgets that dependency, QT64-NOTES)
   qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
-  qtkeychain-qt6-dev libsodium-dev
+  qtkeychain-qt6-dev libsodium-dev zlib1g-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   # tests and tools: GUI smoke under Xvfb, the SDK client (node/npm), sanitizer runtime, curl
   xvfb xauth curl
