@@ -145,6 +145,7 @@ struct Outcome {
     HttpResult result = std::unexpected(HttpError{HttpErrorKind::Transport, QStringLiteral("not called")});
     QElapsedTimer timer;
     qint64 elapsedMs = -1;
+    bool insideSend = true; // the callback must never run while send() is still on the stack
 };
 
 // send() with a callback that records the result; `sync` is true if the callback ran inside send().
@@ -152,16 +153,15 @@ std::shared_ptr<Outcome> start(HttpClient& client, HttpRequest request, QObject*
 {
     auto outcome = std::make_shared<Outcome>();
     outcome->timer.start();
-    bool inside = true;
-    client.send(std::move(request), context, [outcome, &inside, sync](HttpResult result) {
-        if (sync && inside)
+    client.send(std::move(request), context, [outcome, sync](HttpResult result) {
+        if (sync && outcome->insideSend)
             *sync = true;
         outcome->called = true;
         ++outcome->calls;
         outcome->elapsedMs = outcome->timer.elapsed();
         outcome->result = std::move(result);
     });
-    inside = false;
+    outcome->insideSend = false;
     return outcome;
 }
 
