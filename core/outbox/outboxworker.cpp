@@ -542,14 +542,15 @@ void OutboxWorker::commitBatch(std::vector<OutboxOp>& batch)
     }
 
     if (ok) {
-        // DECISIONS 4: every removal that is not a success is logged with its reason (aggregated).
+        // DECISIONS 4: the notifier logs every removal that is not a success as it decides it; this is the
+        // committed side, at debug level and aggregated so a session invalidation of thousands is one line.
         for (auto it = removalLog.cbegin(); it != removalLog.cend(); ++it) {
             const QString reason = removalReasonName(RemovalReason(it.key().first));
             if (it->count == 1)
-                qCInfo(lcOutbox).noquote() << "relay" << it->firstHash.toHex() << "removed from the outbox:"
+                qCDebug(lcOutbox).noquote() << "relay" << it->firstHash.toHex() << "removed from the outbox:"
                                            << reason << it.key().second;
             else
-                qCInfo(lcOutbox).noquote() << it->count << "relays (first" << it->firstHash.toHex()
+                qCDebug(lcOutbox).noquote() << it->count << "relays (first" << it->firstHash.toHex()
                                            << ") removed from the outbox:" << reason << it.key().second;
         }
         Q_EMIT committedBatch(stores, removes);

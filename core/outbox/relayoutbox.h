@@ -150,7 +150,8 @@ public:
     void store(OutboxRelay relay, QObject* context, CommitCallback committed);
 
     // Queues the deletion (same transactions as stores). Unknown hashes are counted, not an error.
-    // Non-delivered removals are logged (aggregated per batch) with their reason and detail.
+    // Counted per reason in stats(); logged at debug level, aggregated per transaction (the caller logs
+    // each non-delivered removal when it decides it).
     void remove(const QByteArray& proofHash, RemovalReason reason, const QString& detail = {});
 
     // Streams every relay committed before this call (and not removed before its page is read) in pages
