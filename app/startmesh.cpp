@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/datadir.h"
+#include "logging.h"
 #include "mesh/meshnode.h"
 
 namespace pocket::app {
@@ -23,47 +24,7 @@ void onSignal(int sig)
     [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
 }
 
-QtMsgType g_minimum = QtWarningMsg;
-
-void messageHandler(QtMsgType type, const QMessageLogContext& context, const QString& message)
-{
-    const auto rank = [](QtMsgType t) {
-        switch (t) {
-        case QtDebugMsg: return 0;
-        case QtInfoMsg: return 1;
-        case QtWarningMsg: return 2;
-        case QtCriticalMsg: return 3;
-        case QtFatalMsg: return 4;
-        }
-        return 4;
-    };
-    if (rank(type) < rank(g_minimum)) return;
-    static constexpr const char* kLevel[] = {"D", "W", "C", "F", "I"};
-    QString line = message;
-    line.replace(QLatin1Char('\n'), QLatin1Char(' ')).replace(QLatin1Char('\r'), QLatin1Char(' '));
-    const QByteArray out = QStringLiteral("%1[%2] %3 %4\n")
-                               .arg(QLatin1String(kLevel[type]),
-                                    QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs),
-                                    QLatin1String(context.category ? context.category : "default"), line)
-                               .toUtf8();
-    fwrite(out.constData(), 1, size_t(out.size()), stderr);
-}
-
 } // namespace
-
-void installLogging(const QString& logLevel)
-{
-    const auto spec = parseLogLevel(logLevel);
-    LogLevel level = spec ? spec->defaultLevel : LogLevel::Info;
-    switch (level) {
-    case LogLevel::Debug: g_minimum = QtDebugMsg; break;
-    case LogLevel::Info: g_minimum = QtInfoMsg; break;
-    case LogLevel::Error: g_minimum = QtWarningMsg; break;
-    case LogLevel::None: g_minimum = QtFatalMsg; break;
-    }
-    QLoggingCategory::setFilterRules(QStringLiteral("pocket.*.debug=true"));
-    qInstallMessageHandler(messageHandler);
-}
 
 int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
 {

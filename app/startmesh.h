@@ -8,7 +8,4 @@ namespace pocket::app {
 // SIGTERM or /v1/private/mesh/stop, then stops gracefully. Needs a running QCoreApplication.
 int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err);
 
-// Log lines: one line per event (newlines flattened), level from log_level (PROTOCOL §12.3).
-void installLogging(const QString& logLevel);
-
 } // namespace pocket::app
