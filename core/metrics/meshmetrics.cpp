@@ -290,15 +290,17 @@ void MeshMetrics::recordNotify(const NotifyObservation& notify)
         series.time.observe(notify.durationMs);
         return;
     }
-    MeshErrorType type = notify.errorType ? *notify.errorType
-                                          : (notify.httpStatus == 0 ? MeshErrorType::NotifyRequest
-                                                                    : MeshErrorType::NotifyResponse);
+    MeshErrorType type = MeshErrorType::Internal;
+    if (notify.errorType) type = *notify.errorType;
+    else if (notify.attempted) type = notify.httpStatus == 0 ? MeshErrorType::NotifyRequest : MeshErrorType::NotifyResponse;
+    else if (notify.removalReason == removalReasonName(RemovalReason::Expired)) type = MeshErrorType::SessionHeightOutOfRange;
+    else if (notify.removalReason == removalReasonName(RemovalReason::SessionInvalid)) type = MeshErrorType::InvalidSession;
     int status = 500;
     switch (type) {
     case MeshErrorType::NotifyResponse: status = notify.httpStatus > 0 ? notify.httpStatus : 500; break;
-    case MeshErrorType::InvalidSession: status = notify.error ? int(notify.error->code) : 0; break;
-    case MeshErrorType::SessionHeightOutOfRange: status = 90; break;
+    case MeshErrorType::InvalidSession:
     case MeshErrorType::BadRequest: status = notify.error ? int(notify.error->code) : 0; break;
+    case MeshErrorType::SessionHeightOutOfRange: status = 90; break;
     default: status = 500;
     }
     recordError(notify.chain, notify.servicerAddressHex, true, type, status);

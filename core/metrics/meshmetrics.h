@@ -58,20 +58,27 @@ enum class MeshErrorType : quint8 {
 inline constexpr int kMeshErrorTypeCount = 9;
 QByteArray meshErrorTypeName(MeshErrorType type);
 
-// One notification attempt's outcome (mesh -> servicer /v1/private/mesh/relay, PROTOCOL §8.2).
+// One notification outcome (mesh -> servicer /v1/private/mesh/relay, PROTOCOL §8.2). Field for field the
+// notifier's NotifyEvent (servicer/notifier.h): one per attempt that got an answer or a transport error,
+// and one for a relay removed without an attempt (attempted = false).
 struct NotifyObservation
 {
     QByteArray chain;              // relay chain id, e.g. "0021"
     QByteArray servicerAddressHex; // label servicer_address when metrics_attach_servicer_label
-    QString nodeUrl;               // not a label (node URLs may carry credentials); kept for future use
-    qint64 durationMs = 0;         // from the task's start, retries included (PROTOCOL §11)
+    QString nodeUrl;               // not a label (node URLs may carry credentials)
+    qint64 durationMs = 0;         // relay_time of a delivered notification
     bool delivered = false;        // HTTP 200: relay_count/relay_time{is_notify="true",status_code="200"}
-    int httpStatus = 0;            // 0: no HTTP answer (transport failure, timeout)
-    std::optional<PocketError> error; // the servicer's error (its code is the label for InvalidSession)
-    // Not delivered: the status_type; unset means NotifyRequest ("500") when httpStatus == 0, else
-    // NotifyResponse (the HTTP status).
+    int httpStatus = 0;            // 0: no HTTP answer (transport failure, timeout) or no attempt
+    std::optional<PocketError> error; // the servicer's error (its code is the label for invalid_session)
+    QString removalReason;         // removalReasonName() when the relay left the outbox undelivered
+    bool attempted = true;
+    // Overrides the status_type derived below (e.g. get_session).
     std::optional<MeshErrorType> errorType;
 };
+// status_type of an undelivered observation: errorType if set; else attempted: notify_request ("500") when
+// httpStatus == 0, notify_response (the status) otherwise — every failed attempt counts, since our retries
+// do not give up (DECISIONS 4); not attempted: "expired" -> session_height_out_of_range ("90"),
+// "session_invalid" -> invalid_session (the error's code), "key_removed"/"undecodable" -> internal ("500").
 
 // One worker pool's gauges (pocketcore_geo_mesh_workers_running ... max_capacity; labels stat_type,
 // node_name). The reference reports pond pool values; we report the notifier queues' equivalents
