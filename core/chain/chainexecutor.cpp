@@ -1,9 +1,12 @@
 #include "chain/chainexecutor.h"
 
 #include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QPointer>
 
 #include "protocol/jsonsort.h"
+
+Q_LOGGING_CATEGORY(lcChain, "pocket.chain")
 
 namespace pocket {
 
@@ -114,12 +117,24 @@ void ChainExecutor::execute(const ConfiguredChain& chain, const Payload& payload
     const QString reqSuffix =
         m_options.logRequest ? QStringLiteral(" REQ=%1").arg(QString::fromUtf8(payload.data)) : QString();
     const bool sortJson = m_options.sortJson;
+    const bool logResponse = m_options.logResponse;
     auto timer = std::make_shared<QElapsedTimer>();
     timer->start();
     m_client->send(std::move(request), context,
-                   [done = std::move(done), where, reqSuffix, sortJson, timer](
+                   [done = std::move(done), where, reqSuffix, sortJson, logResponse, timer](
                        HttpResult reply) {
                        const qint64 elapsed = timer->elapsed();
+                       // One debug line per call (seed: log_chain_request / log_chain_response attach the
+                       // payloads "when the logger is set to debug"); the category check keeps the hot path
+                       // free of formatting when debug is off. Never the chain URL (it may carry credentials).
+                       if (lcChain().isDebugEnabled()) {
+                           QString line = where;
+                           if (reply) line += QStringLiteral(" STATUS=%1").arg(reply->status);
+                           else line += QStringLiteral(" ERROR=%1").arg(reply.error().message);
+                           line += QStringLiteral(" TIME=%1ms").arg(elapsed) + reqSuffix;
+                           if (logResponse && reply) line += QStringLiteral(" RES=") + QString::fromUtf8(reply->body);
+                           qCDebug(lcChain).noquote() << "chain call" << line;
+                       }
                        if (!reply) {
                            QString text;
                            int status = 500;

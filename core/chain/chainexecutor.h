@@ -21,7 +21,8 @@ struct ChainCallOptions
     bool pathCleanup = false;
     bool sortJson = true;
     QByteArray userAgent = "mesh-node";
-    bool logRequest = false; // log_chain_request: adds REQ=<data> to error texts (PROTOCOL §10.2)
+    bool logRequest = false;  // log_chain_request: adds REQ=<data> to error texts (PROTOCOL §10.2) and debug lines
+    bool logResponse = false; // log_chain_response: adds RES=<body> to the debug line of each call
 };
 
 struct ChainResult

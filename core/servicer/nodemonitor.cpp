@@ -20,6 +20,7 @@ void NodeMonitor::syncNodes(const QHash<QString, QString>& nodeNames)
     for (auto it = m_follow.begin(); it != m_follow.end();) {
         if (!nodeNames.contains(it.key())) {
             delete it->timer;
+            delete it->reprobeTimer;
             m_nodes->remove(it.key());
             it = m_follow.erase(it);
         } else {
@@ -37,6 +38,11 @@ void NodeMonitor::syncNodes(const QHash<QString, QString>& nodeNames)
         const QString url = it.key();
         connect(f.timer, &QTimer::timeout, this, [this, url] { check(url); });
         f.timer->start(m_options.checkIntervalMs);
+        if (m_options.connectivityRecheckMs > 0) {
+            f.reprobeTimer = new QTimer(this);
+            connect(f.reprobeTimer, &QTimer::timeout, this, [this, url] { probe(url); });
+            f.reprobeTimer->start(m_options.connectivityRecheckMs);
+        }
         m_follow.insert(url, f);
         probe(url);
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Follows each servicer node (PROTOCOL §9): connectivity probes (?verify=true on relay, session, check) at
-// start and retried with backoff when they fail — never fatal (DECISIONS 7) — and /check every
+// start, again every `connectivityRecheckMs` (a proxy or firewall change on the servicer's side shows up
+// without a restart), retried with backoff when they fail — never fatal (DECISIONS 7) — and /check every
 // `checkIntervalMs`. Lives in the control thread.
 #include <QHash>
 #include <QObject>
@@ -18,6 +19,7 @@ struct NodeMonitorOptions
     int checkIntervalMs = 10000;
     int connectivityRetryMinMs = 1000;
     int connectivityRetryMaxMs = 60000;
+    int connectivityRecheckMs = 600000; // 0: only at start and after failures
 };
 
 class NodeMonitor : public QObject
@@ -37,7 +39,8 @@ Q_SIGNALS:
 private:
     struct Follow
     {
-        QTimer* timer = nullptr;
+        QTimer* timer = nullptr;        // /check
+        QTimer* reprobeTimer = nullptr; // periodic connectivity probes
         int connectivityFailures = 0;
         bool probing = false;
     };
