@@ -1,9 +1,17 @@
 #include "mesh/meshnode.h"
 
+#include <QCryptographicHash>
+#include <QDateTime>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QThread>
-#include <sodium.h>
+
+#include "admin/adminapi.h"
+#include "config/configjson.h"
+#include "config/reloadfiles.h"
+#include "log/logring.h"
+#include "mesh/keyringdiff.h"
+#include "mesh/reloadwatcher.h"
 
 #include "chain/chainexecutor.h"
 #include "http/httpclient.h"
@@ -45,28 +53,45 @@ MeshNode::~MeshNode()
     stop(0);
 }
 
-void MeshNode::buildKeysAndChains()
+void MeshNode::publishRings()
 {
-    auto ring = std::make_shared<KeyRing>();
-    for (const ServicerNode& node : m_loaded.nodes) {
-        for (const ServicerKey& key : node.keys) {
-            ServicerIdentity id;
-            id.privateKey = key.privateKey;
-            id.publicKey = key.publicKey;
-            id.publicKeyHex = key.publicKeyHex.toLatin1();
-            id.addressHex = key.addressHex.toLatin1();
-            id.nodeUrl = key.homeNodeUrl.isEmpty() ? node.url : key.homeNodeUrl;
-            ring->add(id);
+    // The notifier's ring: served keys + retired keys (removed by a reload, relays still to notify) at the
+    // node they were served through. The monitor's ring: served keys + the addresses of retired nodes, so a
+    // removed node is still /check-ed (its height decides when its relays can be notified) while it is
+    // followed. KeyRing indexes by public key, so a retired node's entry gets a public key of its own (only
+    // nodeUrl and addressHex are read from the monitor's ring).
+    const KeyRingPtr served = m_shared.keys.load();
+    auto notify = std::make_shared<KeyRing>(*served);
+    for (const ServicerIdentity& id : std::as_const(m_retiredKeys)) notify->add(id);
+    auto monitor = std::make_shared<KeyRing>(*served);
+    for (auto it = m_retiredNodeAddresses.constBegin(); it != m_retiredNodeAddresses.constEnd(); ++it) {
+        for (const QByteArray& address : it.value()) {
+            ServicerIdentity ghost;
+            ghost.addressHex = address;
+            ghost.nodeUrl = it.key();
+            ghost.publicKey = "retired-node:" + it.key().toUtf8() + ':' + address;
+            monitor->add(ghost);
         }
     }
-    m_shared.keys.store(ring);
-    m_shared.chains.store(std::make_shared<const ChainTable>(m_loaded.chains));
+    m_notifyKeys.store(notify);
+    m_monitorKeys.store(monitor);
+}
+
+QHash<QString, QString> MeshNode::followedNodes() const
+{
+    QHash<QString, QString> names = m_nodeNames;
+    for (auto it = m_retiredNodes.constBegin(); it != m_retiredNodes.constEnd(); ++it)
+        if (!names.contains(it.key())) names.insert(it.key(), it.value());
+    return names;
 }
 
 Result<void> MeshNode::start()
 {
     const MeshConfig& cfg = m_loaded.config;
-    buildKeysAndChains();
+    m_shared.keys.store(buildKeyRing(m_loaded.nodes));
+    m_shared.chains.store(std::make_shared<const ChainTable>(m_loaded.chains));
+    m_nodeNames = nodeNames(m_loaded.nodes);
+    publishRings();
 
     RelayOutboxOptions outboxOptions;
     outboxOptions.path = RelayOutbox::databasePathFor(cfg.resolvePath(cfg.relayCacheFile));
@@ -88,7 +113,8 @@ Result<void> MeshNode::start()
     servicerOptions.timeoutMs = clampInt(cfg.servicerRpcTimeout);
     m_servicer = std::make_unique<ServicerClient>(m_servicerHttp.get(), servicerOptions);
 
-    auto keys = [this] { return m_shared.keys.load(); };
+    auto notifyKeys = [this] { return m_notifyKeys.load(); };
+    auto monitorKeys = [this] { return m_monitorKeys.load(); };
     m_validator = std::make_unique<SessionValidator>(m_servicer.get(), &m_shared.sessions, &m_shared.nodes,
                                                      SessionValidatorOptions{});
     m_shared.validator = m_validator.get();
@@ -98,12 +124,12 @@ Result<void> MeshNode::start()
     notifyOptions.retryWaitMinMs = clampInt(std::max<qint64>(1, cfg.servicerRetryWaitMin));
     notifyOptions.retryWaitMaxMs = clampInt(std::max(cfg.servicerRetryWaitMin, cfg.servicerRetryWaitMax));
     m_notifier = std::make_unique<Notifier>(m_servicer.get(), &m_shared.sessions, &m_shared.nodes, m_outbox.get(),
-                                            keys, notifyOptions);
+                                            notifyKeys, notifyOptions);
     m_shared.notifier = m_notifier.get();
 
     NodeMonitorOptions monitorOptions;
     monitorOptions.checkIntervalMs = clampInt(std::max<qint64>(1, cfg.nodeCheckInterval) * 1000);
-    m_monitor = std::make_unique<NodeMonitor>(m_servicer.get(), &m_shared.nodes, keys,
+    m_monitor = std::make_unique<NodeMonitor>(m_servicer.get(), &m_shared.nodes, monitorKeys,
                                               [this] {
                                                   QList<QByteArray> ids;
                                                   for (const auto& c : m_shared.chains.load()->chains)
@@ -111,9 +137,7 @@ Result<void> MeshNode::start()
                                                   return ids;
                                               },
                                               monitorOptions);
-    QHash<QString, QString> names;
-    for (const ServicerNode& node : m_loaded.nodes) names.insert(node.url, node.name);
-    m_monitor->syncNodes(names);
+    m_monitor->syncNodes(m_nodeNames);
 
     // Session cleanup (PROTOCOL §7.6) without the reference's crash on nodes without status.
     connect(&m_cleanupTimer, &QTimer::timeout, this, [this] {
@@ -125,6 +149,19 @@ Result<void> MeshNode::start()
         if (removed) qCInfo(lcMesh) << "session cleanup removed" << removed << "sessions";
     });
     m_cleanupTimer.start(clampInt(std::max<qint64>(1, cfg.sessionCacheCleanUpInterval) * 1000));
+
+    // Hot reload (PROTOCOL §12.4, DECISIONS 9): timers and the file watcher; SIGHUP and the admin API call
+    // reload(). Retired keys and nodes are looked at every few seconds while there are any.
+    connect(&m_retireTimer, &QTimer::timeout, this, &MeshNode::sweepRetired);
+    ReloadWatcherOptions watchOptions;
+    watchOptions.keyFile = cfg.resolvePath(cfg.servicerPrivateKeyFile);
+    watchOptions.chainsFile = cfg.resolvePath(cfg.chainsName);
+    watchOptions.keysIntervalMs = clampInt(cfg.keysHotReloadInterval);
+    watchOptions.chainsIntervalMs = clampInt(cfg.chainsHotReloadInterval);
+    m_watcher = std::make_unique<ReloadWatcher>(watchOptions);
+    connect(m_watcher.get(), &ReloadWatcher::reloadDue, this,
+            [this](bool keys, bool chains, const QString& reason) { reloadFiles(reason, keys, chains, false); });
+    m_watcher->start();
 
     // Replay what the outbox still holds (PROTOCOL §8.1 start-up): every stored relay is notified again.
     m_outbox->replay(
@@ -140,6 +177,12 @@ Result<void> MeshNode::start()
             else if (total) qCInfo(lcMesh) << "replayed" << total << "stored relays for notification";
         });
 
+    if (!m_loaded.meshToken.isUsable())
+        qCWarning(lcMesh).noquote() << "no mesh auth token: the admin routes /v1/private/mesh/* answer 401 until"
+                                    << config::displayPath(m_loaded.dataDir, cfg.resolvePath(cfg.authTokenFile))
+                                    << "holds {\"Value\": \"<token>\"} (DECISIONS 8)";
+    m_admin = std::make_unique<AdminApi>(this, this, m_loaded.meshToken.value.toUtf8());
+
     HttpServerOptions serverOptions;
     serverOptions.port = m_options.portOverride ? m_options.portOverride : quint16(cfg.rpcPort.toUInt());
     serverOptions.threads = m_options.serverThreads > 0 ? m_options.serverThreads
@@ -153,7 +196,7 @@ Result<void> MeshNode::start()
     m_server = std::make_unique<MeshHttpServer>(serverOptions, [this](ServerThreadContext& ctx) { setupServerThread(ctx); });
     if (auto listening = m_server->listen(); !listening) return listening;
     qCInfo(lcMesh).noquote() << "mesh node listening on port" << m_server->port() << "with"
-                             << m_shared.keys.load()->size() << "servicer keys on" << names.size() << "nodes";
+                             << m_shared.keys.load()->size() << "servicer keys on" << m_nodeNames.size() << "nodes";
     return {};
 }
 
@@ -183,13 +226,7 @@ void MeshNode::setupServerThread(ServerThreadContext& ctx)
             responder.send(reply.status, headers, reply.body);
         });
     });
-    ctx.route("GET", "/v1/private/mesh/health", [this](ServerRequest request, Responder responder) {
-        if (!authorized(request.header("Authorization"))) {
-            responder.send(401, jsonHeaders(), QByteArrayLiteral("{\"code\":401,\"message\":\"wrong Authorization\"}\n"));
-            return;
-        }
-        responder.send(200, jsonHeaders(), healthJson());
-    });
+    m_admin->registerRoutes(ctx); // /v1/private/mesh/* (PROTOCOL §6.2, docs/admin-api.md)
     // Public routes forwarded to a servicer node (PROTOCOL §6.1): the node of a uniformly random key.
     HttpClientOptions proxyHttp;
     proxyHttp.maxConnsPerHost = clampInt(cfg.servicerRpcMaxConnsPerHost);
@@ -237,14 +274,6 @@ void MeshNode::setupServerThread(ServerThreadContext& ctx)
     }
 }
 
-bool MeshNode::authorized(const QByteArray& header) const
-{
-    // DECISIONS 8: no token configured ⇒ closed; compared in constant time; never echoed.
-    const QByteArray token = m_loaded.meshToken.value.toUtf8();
-    if (token.isEmpty() || header.size() != token.size()) return false;
-    return sodium_memcmp(header.constData(), token.constData(), size_t(token.size())) == 0;
-}
-
 bool MeshNode::isReady() const
 {
     if (!m_replayDone || !m_server || !m_server->isListening()) return false;
@@ -274,7 +303,7 @@ QByteArray MeshNode::healthJson() const
         w.key("height").integer(s.heights.height);
         w.key("name").string(s.name.toUtf8());
         w.key("servicers").integer(ring->addressesOfNode(s.url).size());
-        w.key("url").string(s.url.toUtf8());
+        w.key("url").string(config::maskUrl(s.url).toUtf8());
         w.endObject();
     }
     w.endArray();
@@ -301,6 +330,8 @@ quint16 MeshNode::port() const
 
 void MeshNode::stop(int graceMs)
 {
+    m_watcher.reset(); // no reload while stopping
+    m_retireTimer.stop();
     if (m_server) {
         m_server->stop(graceMs); // stop intake; requests in flight are answered (their relays are stored)
         m_server.reset();
@@ -322,6 +353,320 @@ void MeshNode::stop(int graceMs)
     }
     m_shared.outbox = nullptr;
     m_outbox.reset();
+    m_admin.reset(); // after the server threads that call it
+}
+
+// ---- hot reload (PROTOCOL §12.4, DECISIONS 9) ----
+
+ReloadReport MeshNode::reload(const QString& reason)
+{
+    return reloadFiles(reason, true, true, true);
+}
+
+ReloadReport MeshNode::reloadFiles(const QString& reason, bool keys, bool chains, bool force)
+{
+    ReloadReport report;
+    report.reason = reason;
+    if (!m_notifier) return report; // not started, or stopping
+    if (keys) reloadKeys(report, force);
+    if (chains) reloadChains(report, force);
+    report.keyCount = m_shared.keys.load()->size();
+    report.nodeCount = int(m_nodeNames.size());
+    report.chainCount = m_shared.chains.load()->size();
+    if (report.changed()) Q_EMIT reloaded(report);
+    return report;
+}
+
+namespace {
+
+// One line per problem (file, line, key): the operator fixes the file; the last good state stays in use.
+void logRefused(const QString& reason, const QList<ConfigIssue>& errors, const QString& keeping)
+{
+    for (const ConfigIssue& issue : errors)
+        qCWarning(lcMesh).noquote() << "reload (" + reason + "):" << issue.toString() << "- keeping" << keeping;
+}
+
+// Fills `out` from a re-read file and says whether to apply it. A periodic or watcher reload (`force` false)
+// skips bytes it has already seen, applied or refused: nothing is logged twice for the same file. An explicit
+// reload (SIGHUP, admin API) always reads, reports and logs.
+template <typename T>
+bool takeReloadedFile(const ReloadedFile<T>& file, ReloadFileReport& out, ReloadedFileState& seen, bool force,
+                      const QString& reason, const QString& keeping)
+{
+    out.file = file.display;
+    const QByteArray digest = file.readable ? file.digest : QByteArrayLiteral("unreadable");
+    if (!force && digest == seen.digest) {
+        out.unchanged = true;
+        out.applied = !seen.refused;
+        return false;
+    }
+    seen.digest = digest;
+    seen.refused = !file.result.ok();
+    out.read = file.readable;
+    out.errors = file.result.issues.errors();
+    out.warnings = file.result.issues.warnings();
+    if (seen.refused) logRefused(reason, out.errors, keeping);
+    return !seen.refused;
+}
+
+QStringList addressesOf(const QList<ServicerIdentity>& ids)
+{
+    QStringList out;
+    for (const ServicerIdentity& id : ids) out.append(QString::fromLatin1(id.addressHex));
+    return out;
+}
+
+QStringList idsOf(const QList<QByteArray>& ids)
+{
+    QStringList out;
+    for (const QByteArray& id : ids) out.append(QString::fromUtf8(id));
+    return out;
+}
+
+QStringList maskedUrls(const QStringList& urls)
+{
+    QStringList out;
+    for (const QString& u : urls) out.append(config::maskUrl(u));
+    return out;
+}
+
+} // namespace
+
+void MeshNode::reloadKeys(ReloadReport& report, bool force)
+{
+    const ReloadedFile<ServicerKeyFile> file = rereadServicerKeyFile(m_loaded.config);
+    const QString keeping =
+        QStringLiteral("the last good key file (%1 servicer keys)").arg(m_shared.keys.load()->size());
+    if (!takeReloadedFile(file, report.keys, m_keysFile, force, report.reason, keeping)) return;
+    applyKeys(file.result.value, report);
+    report.keys.applied = true;
+    if (!report.keysAdded.isEmpty() || !report.keysRemoved.isEmpty() || !report.keysMoved.isEmpty()
+        || !report.nodesAdded.isEmpty() || !report.nodesRemoved.isEmpty())
+        for (const ConfigIssue& issue : std::as_const(report.keys.warnings))
+            qCWarning(lcMesh).noquote() << "reload (" + report.reason + "):" << issue.toString();
+}
+
+void MeshNode::applyKeys(const ServicerKeyFile& file, ReloadReport& report)
+{
+    const KeyRingPtr before = m_shared.keys.load();
+    const KeyRingPtr after = buildKeyRing(file.nodes);
+    const QHash<QString, QString> names = nodeNames(file.nodes);
+    const KeyRingDiff diff = diffKeyRings(*before, *after, m_nodeNames, names);
+    m_loaded.nodes = file.nodes;
+    m_loaded.keyFileFormat = file.format;
+    if (!diff.changed()) return;
+
+    // A removed key stops being served now (its relays get "failed to find correct servicer PK", as in the
+    // reference) but what it already answered is still notified: it stays in the notifier's ring, at the node
+    // it was served through, until nothing is stored for that node (sweepRetired).
+    for (const ServicerIdentity& id : diff.removed) {
+        ServicerIdentity retired = id;
+        retired.privateKey.clear(); // notifications need no signature: the key material is dropped now
+        m_retiredKeys.insert(id.addressHex, retired);
+    }
+    for (const ServicerIdentity& id : diff.added) m_retiredKeys.remove(id.addressHex);
+    for (const ServicerIdentity& id : diff.moved) m_retiredKeys.remove(id.addressHex);
+    // A removed node that served keys stays followed (checks, notification queue) while relays wait for it.
+    for (const QString& url : diff.nodesRemoved) {
+        const QList<QByteArray> addresses = before->addressesOfNode(url);
+        if (addresses.isEmpty()) continue;
+        m_retiredNodes.insert(url, m_nodeNames.value(url));
+        m_retiredNodeAddresses.insert(url, addresses);
+    }
+    for (const QString& url : diff.nodesAdded) {
+        m_retiredNodes.remove(url);
+        m_retiredNodeAddresses.remove(url);
+    }
+    m_nodeNames = names;
+    m_shared.keys.store(after);
+    publishRings();
+    // New nodes are probed (?verify=true) and checked at once; removed ones no longer followed are forgotten.
+    m_monitor->syncNodes(followedNodes());
+    for (const QString& url : diff.nodesRemoved)
+        if (!m_retiredNodes.contains(url)) m_shared.sessions.removeNode(url);
+    if (!m_retiredKeys.isEmpty() || !m_retiredNodes.isEmpty()) m_retireTimer.start(2000);
+
+    report.keysAdded = addressesOf(diff.added);
+    report.keysRemoved = addressesOf(diff.removed);
+    report.keysMoved = addressesOf(diff.moved);
+    report.nodesAdded = maskedUrls(diff.nodesAdded);
+    report.nodesRemoved = maskedUrls(diff.nodesRemoved);
+    qCInfo(lcMesh).noquote() << QStringLiteral("keys reloaded (%1): %2 added, %3 removed, %4 moved; nodes %5 added, "
+                                               "%6 removed; now %7 servicer keys on %8 nodes")
+                                    .arg(report.reason)
+                                    .arg(diff.added.size())
+                                    .arg(diff.removed.size())
+                                    .arg(diff.moved.size())
+                                    .arg(diff.nodesAdded.size())
+                                    .arg(diff.nodesRemoved.size())
+                                    .arg(after->size())
+                                    .arg(m_nodeNames.size());
+    for (const ServicerIdentity& id : diff.removed)
+        qCInfo(lcMesh).noquote() << "servicer" << id.addressHex << "is no longer served; its stored relays are"
+                                 << "still notified to" << config::maskUrl(id.nodeUrl);
+}
+
+void MeshNode::reloadChains(ReloadReport& report, bool force)
+{
+    const ReloadedFile<ChainTable> file = rereadChainsFile(m_loaded.config);
+    const QString keeping = QStringLiteral("the last good chains (%1 chains)").arg(m_shared.chains.load()->size());
+    if (!takeReloadedFile(file, report.chains, m_chainsFile, force, report.reason, keeping)) return;
+    applyChains(file.result.value, &report);
+    report.chains.applied = true;
+}
+
+void MeshNode::applyChains(const ChainTable& table, ReloadReport* report)
+{
+    const auto before = m_shared.chains.load();
+    const ChainTableDiff diff = diffChainTables(*before, table);
+    m_loaded.chains = table;
+    if (!diff.changed() && !diff.reordered) return;
+    m_shared.chains.store(std::make_shared<const ChainTable>(table)); // relays see the old or the new table
+    if (!diff.changed()) return;
+    const QString reason = report ? report->reason : QStringLiteral("updatechains");
+    if (report) {
+        report->chainsAdded = idsOf(diff.added);
+        report->chainsRemoved = idsOf(diff.removed);
+        report->chainsUpdated = idsOf(diff.updated);
+    }
+    qCInfo(lcMesh).noquote() << QStringLiteral("chains reloaded (%1): added [%2], removed [%3], updated [%4]; now %5 chains")
+                                    .arg(reason, idsOf(diff.added).join(QLatin1Char(',')),
+                                         idsOf(diff.removed).join(QLatin1Char(',')),
+                                         idsOf(diff.updated).join(QLatin1Char(',')))
+                                    .arg(table.size());
+    // The servicers' wrong_chains answers change with the chain list sent in /check: ask again now.
+    if (m_monitor)
+        for (const QString& url : followedNodes().keys()) m_monitor->checkNow(url);
+}
+
+void MeshNode::sweepRetired()
+{
+    if (!m_notifier || !m_outbox) return;
+    // Pending per node: what the notifier holds (queued, backing off, in flight) and what the outbox still
+    // stores (committed; includes relays a replay has not read yet).
+    QHash<QString, qint64> pending;
+    for (const NodeQueueStats& q : m_notifier->stats()) pending[q.nodeUrl] += q.queued + q.waiting + q.inFlight;
+    const OutboxStats stored = m_outbox->stats();
+    for (auto it = stored.nodes.constBegin(); it != stored.nodes.constEnd(); ++it) pending[it.key()] += it->depth;
+    // The replay may still hand over relays of a retired key; a store not committed yet has no node yet.
+    if (!m_replayDone || stored.queuedStores > 0) return;
+
+    bool changed = false;
+    for (auto it = m_retiredKeys.begin(); it != m_retiredKeys.end();) {
+        if (pending.value(it->nodeUrl) == 0) {
+            qCInfo(lcMesh).noquote() << "servicer" << it->addressHex << "removed by a reload: every stored relay"
+                                     << "was notified; forgotten";
+            it = m_retiredKeys.erase(it);
+            changed = true;
+        } else {
+            ++it;
+        }
+    }
+    QStringList dropped;
+    for (auto it = m_retiredNodes.begin(); it != m_retiredNodes.end();) {
+        if (pending.value(it.key()) == 0) {
+            dropped.append(it.key());
+            m_retiredNodeAddresses.remove(it.key());
+            it = m_retiredNodes.erase(it);
+            changed = true;
+        } else {
+            ++it;
+        }
+    }
+    if (!changed) return;
+    publishRings();
+    if (!dropped.isEmpty()) {
+        m_monitor->syncNodes(followedNodes());
+        for (const QString& url : dropped) {
+            m_shared.sessions.removeNode(url);
+            qCInfo(lcMesh).noquote() << "node" << config::maskUrl(url)
+                                     << "removed by a reload: every stored relay was notified; no longer followed";
+        }
+    }
+    if (m_retiredKeys.isEmpty() && m_retiredNodes.isEmpty()) m_retireTimer.stop();
+}
+
+// ---- AdminBackend ----
+
+std::shared_ptr<const ChainTable> MeshNode::chains() const
+{
+    return m_shared.chains.load();
+}
+
+KeyRingPtr MeshNode::keys() const
+{
+    return m_shared.keys.load();
+}
+
+QList<AdminNodeView> MeshNode::nodes() const
+{
+    const KeyRingPtr served = m_shared.keys.load();
+    QList<NodeStatus> all = m_shared.nodes.all();
+    std::sort(all.begin(), all.end(), [](const NodeStatus& a, const NodeStatus& b) { return a.url < b.url; });
+    QList<AdminNodeView> out;
+    for (const NodeStatus& s : all) {
+        AdminNodeView v;
+        v.status = s;
+        v.servicers = int(served->addressesOfNode(s.url).size());
+        for (const ServicerIdentity& id : m_retiredKeys)
+            if (id.nodeUrl == s.url) ++v.retiredServicers;
+        v.retiredOnly = !m_nodeNames.contains(s.url);
+        out.append(v);
+    }
+    return out;
+}
+
+QList<SessionInfo> MeshNode::sessions() const
+{
+    QList<SessionInfo> all = m_shared.sessions.snapshot(0, std::numeric_limits<int>::max());
+    std::sort(all.begin(), all.end(), [](const SessionInfo& a, const SessionInfo& b) {
+        return a.createdMs != b.createdMs ? a.createdMs < b.createdMs : a.key < b.key;
+    });
+    return all;
+}
+
+QByteArray MeshNode::metricsJson() const
+{
+    GoJsonWriter w(256);
+    w.beginObject();
+    w.key("available").boolean(false);
+    w.endObject();
+    return w.take();
+}
+
+std::optional<QList<LogLine>> MeshNode::logLines(int max, qint64 afterSeq, char minimumLevel) const
+{
+    if (!m_options.logRing) return std::nullopt;
+    return m_options.logRing->latest(max, afterSeq, minimumLevel);
+}
+
+AdminOutboxView MeshNode::outbox() const
+{
+    AdminOutboxView v;
+    if (m_outbox) v.outbox = m_outbox->stats();
+    if (m_notifier) v.queues = m_notifier->stats();
+    v.nodeNames = followedNodes();
+    v.nowMs = QDateTime::currentMSecsSinceEpoch();
+    return v;
+}
+
+Result<void> MeshNode::updateChains(const ChainTable& table)
+{
+    // DECISIONS 9: the file is replaced atomically first; only then does the node use the new table, so a
+    // failed write changes nothing (the reference updates memory, then writes without truncating).
+    const MeshConfig& cfg = m_loaded.config;
+    const QByteArray bytes = chainsFileJson(table);
+    if (auto written = writeFileAtomically(cfg.resolvePath(cfg.chainsName), bytes); !written) return written;
+    // The watcher will see this write: the same bytes are not read again.
+    m_chainsFile = {QCryptographicHash::hash(bytes, QCryptographicHash::Sha256), false};
+    applyChains(table, nullptr);
+    return {};
+}
+
+void MeshNode::requestStop()
+{
+    qCInfo(lcMesh) << "graceful stop requested through the admin API";
+    Q_EMIT stopRequested();
 }
 
 } // namespace pocket
