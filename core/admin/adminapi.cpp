@@ -195,9 +195,11 @@ void AdminApi::metrics(const ServerRequest& request, const Responder& responder)
 {
     QueryInts query(request, {});
     if (!query.error().isEmpty()) return badRequest(responder, query.error());
-    QByteArray body = m_backend->metricsJson();
-    if (!body.endsWith('\n')) body += '\n';
-    responder.send(200, reEncodedHeaders(), body);
+    inControl(responder, [this, responder] {
+        QByteArray body = m_backend->metricsJson();
+        if (!body.endsWith('\n')) body += '\n';
+        responder.send(200, reEncodedHeaders(), body);
+    });
 }
 
 void AdminApi::logs(const ServerRequest& request, const Responder& responder) const

@@ -85,13 +85,13 @@ public:
     virtual std::shared_ptr<const ChainTable> chains() const = 0;
     virtual KeyRingPtr keys() const = 0;
     virtual QList<SessionInfo> sessions() const = 0; // every session, in a stable order
-    virtual QByteArray metricsJson() const = 0;      // a JSON object
     // At most `max` of the newest log lines with seq > afterSeq and at least `minimumLevel` (LogRing),
     // oldest first; nullopt when the node has no log buffer.
     virtual std::optional<QList<LogLine>> logLines(int max, qint64 afterSeq, char minimumLevel) const = 0;
 
     // ---- control thread ----
     virtual QList<AdminNodeView> nodes() const = 0;
+    virtual QByteArray metricsJson() const = 0; // a JSON object (admin::metricsJson)
     virtual AdminOutboxView outbox() const = 0;
     virtual ReloadReport reload(const QString& reason) = 0;
     // Replaces the chain table as a whole and persists it to chains.json (DECISIONS 9: atomically), or

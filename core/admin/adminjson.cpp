@@ -377,4 +377,120 @@ QByteArray stoppingJson()
     return QByteArrayLiteral("{\"stopping\":true}\n");
 }
 
+namespace {
+
+struct Sample
+{
+    QByteArray name;
+    QMap<QByteArray, QByteArray> labels; // sorted by name
+    QByteArray value;
+};
+struct Family
+{
+    QByteArray name, type, help;
+    QList<Sample> samples;
+};
+
+// Undoes the exposition escapes (\\, \", \n) of label values and HELP texts.
+QByteArray unescape(QByteArrayView s)
+{
+    QByteArray out;
+    out.reserve(s.size());
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            const char n = s[++i];
+            out += n == 'n' ? '\n' : n;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// One sample line `name{a="x",b="y"} value`; false when it is not one.
+bool parseSample(QByteArrayView line, Sample& out)
+{
+    qsizetype i = 0;
+    while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
+    out.name = line.first(i).toByteArray();
+    if (i < line.size() && line[i] == '{') {
+        ++i;
+        while (i < line.size() && line[i] != '}') {
+            const qsizetype eq = line.indexOf('=', i);
+            if (eq < 0 || eq + 1 >= line.size() || line[eq + 1] != '"') return false;
+            const QByteArray name = line.sliced(i, eq - i).toByteArray();
+            qsizetype j = eq + 2;
+            while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+            if (j >= line.size()) return false;
+            out.labels.insert(name, unescape(line.sliced(eq + 2, j - eq - 2)));
+            i = j + 1;
+            if (i < line.size() && line[i] == ',') ++i;
+        }
+        ++i; // '}'
+    }
+    const QByteArrayView rest = line.sliced(std::min(i, line.size())).trimmed();
+    const qsizetype space = rest.indexOf(' '); // an optional timestamp follows the value
+    out.value = (space < 0 ? rest : rest.first(space)).toByteArray();
+    return !out.name.isEmpty() && !out.value.isEmpty();
+}
+
+} // namespace
+
+QByteArray metricsJson(const QByteArray& exposition, const QByteArray& totalsJson)
+{
+    QList<Family> families;
+    for (const QByteArray& raw : exposition.split('\n')) {
+        const QByteArrayView line = QByteArrayView(raw).trimmed();
+        if (line.isEmpty()) continue;
+        if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+            const QByteArrayView body = line.sliced(7);
+            const qsizetype space = body.indexOf(' ');
+            const QByteArray name = (space < 0 ? body : body.first(space)).toByteArray();
+            const QByteArrayView text = space < 0 ? QByteArrayView() : body.sliced(space + 1);
+            if (families.isEmpty() || families.last().name != name) families.append(Family{name, {}, {}, {}});
+            if (line.startsWith("# HELP ")) families.last().help = unescape(text);
+            else families.last().type = text.toByteArray();
+            continue;
+        }
+        if (line.startsWith('#')) continue;
+        Sample sample;
+        if (!parseSample(line, sample)) continue;
+        // Histogram lines (_bucket, _sum, _count) belong to the family declared before them.
+        if (families.isEmpty() || !sample.name.startsWith(families.last().name))
+            families.append(Family{sample.name, "untyped", {}, {}});
+        families.last().samples.append(sample);
+    }
+
+    GoJsonWriter w(exposition.size() * 2 + 256);
+    w.beginObject();
+    w.key("available").boolean(true);
+    w.key("families").beginArray();
+    for (const Family& f : families) {
+        w.beginObject();
+        w.key("help").string(f.help);
+        w.key("name").string(f.name);
+        w.key("samples").beginArray();
+        for (const Sample& s : f.samples) {
+            w.beginObject();
+            w.key("labels").beginObject();
+            for (auto it = s.labels.constBegin(); it != s.labels.constEnd(); ++it) w.key(it.key()).string(*it);
+            w.endObject();
+            w.key("name").string(s.name);
+            w.key("value");
+            bool numeric = false;
+            s.value.toDouble(&numeric);
+            if (numeric && s.value != "+Inf" && s.value != "-Inf" && s.value.toLower() != "nan") w.raw(s.value);
+            else w.string(s.value);
+            w.endObject();
+        }
+        w.endArray();
+        w.key("type").string(f.type);
+        w.endObject();
+    }
+    w.endArray();
+    w.key("totals").raw(totalsJson);
+    w.endObject();
+    return finish(w);
+}
+
 } // namespace pocket::admin

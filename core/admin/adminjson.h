@@ -34,5 +34,10 @@ QByteArray outboxJson(const AdminOutboxView& view);
 QByteArray reloadJson(const ReloadReport& report);
 QByteArray logsJson(const std::optional<QList<LogLine>>& lines, qint64 lastSeq);
 QByteArray stoppingJson();
+// GET /v1/private/mesh/metrics: the Prometheus exposition text (format 0.0.4, as the metrics endpoint serves
+// it) as JSON: {"available","families":[{"help","name","samples":[{"labels":{...},"name","value"}],"type"}],
+// "totals":{...}}. Values are JSON numbers, or the strings "+Inf", "-Inf", "NaN". `totalsJson` is an
+// already encoded object.
+QByteArray metricsJson(const QByteArray& exposition, const QByteArray& totalsJson);
 
 } // namespace pocket::admin

@@ -42,6 +42,14 @@ ReloadedFile<ChainTable> rereadChainsFile(const MeshConfig& config)
     return reread<ChainTable>(config, config.chainsName, &parseChainsFile);
 }
 
+ReloadedFile<ChainNameMap> rereadChainNameMap(const MeshConfig& config)
+{
+    if (config.chainsNameMap.isEmpty()) return {};
+    ReloadedFile<ChainNameMap> out = reread<ChainNameMap>(config, config.chainsNameMap, &parseChainNameMap);
+    out.result.value.source = out.display;
+    return out;
+}
+
 QByteArray chainJson(const ConfiguredChain& c)
 {
     GoJsonWriter w(128);

@@ -35,6 +35,8 @@ struct ReloadedFileState
 // Reads and parses servicer_private_key_file / chains_name of `config` (whose dataDir is set).
 ReloadedFile<ServicerKeyFile> rereadServicerKeyFile(const MeshConfig& config);
 ReloadedFile<ChainTable> rereadChainsFile(const MeshConfig& config);
+// chains_name_map (metrics only); `readable` false without an issue when none is configured.
+ReloadedFile<ChainNameMap> rereadChainNameMap(const MeshConfig& config);
 
 // One chain as the reference marshals it (Go struct order): {"id","url","basic_auth":{"username","password"}}.
 QByteArray chainJson(const ConfiguredChain& chain);

@@ -7,11 +7,15 @@
 #include <QThread>
 
 #include "admin/adminapi.h"
+#include "admin/adminjson.h"
 #include "config/configjson.h"
 #include "config/reloadfiles.h"
 #include "log/logring.h"
 #include "mesh/keyringdiff.h"
 #include "mesh/reloadwatcher.h"
+#include "metrics/meshmetrics.h"
+#include "metrics/metricsources.h"
+#include "metrics/metricsserver.h"
 
 #include "chain/chainexecutor.h"
 #include "http/httpclient.h"
@@ -92,6 +96,8 @@ Result<void> MeshNode::start()
     m_shared.chains.store(std::make_shared<const ChainTable>(m_loaded.chains));
     m_nodeNames = nodeNames(m_loaded.nodes);
     publishRings();
+    // PROTOCOL §9.3 order: chain name map, then the Prometheus server, before the key file's nodes.
+    if (auto metrics = startMetrics(); !metrics) return metrics;
 
     RelayOutboxOptions outboxOptions;
     outboxOptions.path = RelayOutbox::databasePathFor(cfg.resolvePath(cfg.relayCacheFile));
@@ -137,7 +143,34 @@ Result<void> MeshNode::start()
                                                   return ids;
                                               },
                                               monitorOptions);
+    connect(m_monitor.get(), &NodeMonitor::nodeChecked, this, [this](const QString& url, bool ok) {
+        if (!ok) ++m_checkFailures[url];
+    });
     m_monitor->syncNodes(m_nodeNames);
+
+    // Scrape-time gauges (rendered in this thread, so control-thread APIs are fine).
+    m_metrics->setWorkerPoolProvider([this] {
+        const MeshConfig& c = m_loaded.config;
+        return metrics::workerPoolSamples(m_notifier->stats(), followedNodes(), c.servicerMaxWorkers,
+                                          c.servicerMaxWorkersCapacity);
+    });
+    m_metrics->setOutboxProvider([this] {
+        return metrics::outboxSample(m_outbox->stats(), followedNodes(), QDateTime::currentMSecsSinceEpoch());
+    });
+    m_metrics->setNodeProvider([this] {
+        const metrics::NodeNames names = followedNodes();
+        QList<NodeSample> out;
+        for (const NodeStatus& s : m_shared.nodes.all()) {
+            NodeSample n;
+            n.nodeName = metrics::nodeNameFor(names, s.url);
+            n.up = !NodeStatusTable::servingError(s);
+            n.height = s.heights.height;
+            n.connectivityOk = s.connectivityOk;
+            n.checkFailures = m_checkFailures.value(s.url);
+            out.append(n);
+        }
+        return out;
+    });
 
     // Session cleanup (PROTOCOL §7.6) without the reference's crash on nodes without status.
     connect(&m_cleanupTimer, &QTimer::timeout, this, [this] {
@@ -218,6 +251,7 @@ void MeshNode::setupServerThread(ServerThreadContext& ctx)
     chainOptions.logRequest = cfg.logChainRequest;
     auto* executor = new ChainExecutor(chainClient, chainOptions, ctx.owner());
     auto* handler = new RelayHandler(&m_shared, executor, ctx.owner());
+    handler->setObserver([m = m_metrics.get()](const RelayEvent& e) { m->recordRelay(e); }); // thread-safe
 
     ctx.route("POST", "/v1/client/relay", [handler](ServerRequest request, Responder responder) {
         handler->handle(request.body, [responder](RelayReply reply) {
@@ -323,6 +357,24 @@ QByteArray MeshNode::healthJson() const
     return out;
 }
 
+quint16 MeshNode::metricsPort() const
+{
+    return m_metricsServer ? m_metricsServer->port() : 0;
+}
+
+Result<void> MeshNode::startMetrics()
+{
+    // PROTOCOL §11 (docs/dev/metrics-wiring.md). A port that cannot be bound is a start-up error, as in the
+    // reference; an empty pocket_prometheus_port turns the endpoint off.
+    m_metrics = std::make_unique<MeshMetrics>(MeshMetricsOptions::fromDataDir(m_loaded));
+    m_metrics->start(); // remote chain name map: fetched in the background
+    m_chainNamesFile.digest = "loaded at start"; // the first chains reload reads the map once
+    auto options = MetricsServerOptions::fromConfig(m_loaded.config);
+    if (!options) return std::unexpected(options.error());
+    m_metricsServer = std::make_unique<MetricsServer>(m_metrics.get(), *options);
+    return m_metricsServer->start();
+}
+
 quint16 MeshNode::port() const
 {
     return m_server ? m_server->port() : 0;
@@ -332,6 +384,7 @@ void MeshNode::stop(int graceMs)
 {
     m_watcher.reset(); // no reload while stopping
     m_retireTimer.stop();
+    m_metricsServer.reset(); // before m_metrics: its handler posts scrapes to it
     if (m_server) {
         m_server->stop(graceMs); // stop intake; requests in flight are answered (their relays are stored)
         m_server.reset();
@@ -353,7 +406,8 @@ void MeshNode::stop(int graceMs)
     }
     m_shared.outbox = nullptr;
     m_outbox.reset();
-    m_admin.reset(); // after the server threads that call it
+    m_admin.reset();   // after the server threads that call it
+    m_metrics.reset(); // last: the server threads that record into it are gone
 }
 
 // ---- hot reload (PROTOCOL §12.4, DECISIONS 9) ----
@@ -369,7 +423,10 @@ ReloadReport MeshNode::reloadFiles(const QString& reason, bool keys, bool chains
     report.reason = reason;
     if (!m_notifier) return report; // not started, or stopping
     if (keys) reloadKeys(report, force);
-    if (chains) reloadChains(report, force);
+    if (chains) {
+        reloadChains(report, force);
+        reloadChainNames(reason, force);
+    }
     report.keyCount = m_shared.keys.load()->size();
     report.nodeCount = int(m_nodeNames.size());
     report.chainCount = m_shared.chains.load()->size();
@@ -515,6 +572,18 @@ void MeshNode::reloadChains(ReloadReport& report, bool force)
     report.chains.applied = true;
 }
 
+void MeshNode::reloadChainNames(const QString& reason, bool force)
+{
+    // chains_name_map labels the metrics only: a bad file is logged and the last good names stay.
+    const ReloadedFile<ChainNameMap> file = rereadChainNameMap(m_loaded.config);
+    if (file.path.isEmpty() || !m_metrics) return;
+    ReloadFileReport ignored;
+    if (!takeReloadedFile(file, ignored, m_chainNamesFile, force, reason, QStringLiteral("the last good chain names")))
+        return;
+    m_loaded.chainNames = file.result.value;
+    m_metrics->setLocalChainNames(file.result.value);
+}
+
 void MeshNode::applyChains(const ChainTable& table, ReloadReport* report)
 {
     const auto before = m_shared.chains.load();
@@ -627,11 +696,17 @@ QList<SessionInfo> MeshNode::sessions() const
 
 QByteArray MeshNode::metricsJson() const
 {
-    GoJsonWriter w(256);
-    w.beginObject();
-    w.key("available").boolean(false);
-    w.endObject();
-    return w.take();
+    if (!m_metrics) return QByteArrayLiteral("{\"available\":false}\n");
+    const MetricsTotals t = m_metrics->totals();
+    GoJsonWriter totals(256);
+    totals.beginObject();
+    totals.key("notifications").integer(qint64(t.notifications));
+    totals.key("notify_errors").integer(qint64(t.notifyErrors));
+    totals.key("relay_errors").integer(qint64(t.relayErrors));
+    totals.key("relays").integer(qint64(t.relays));
+    totals.key("scrapes").integer(qint64(t.scrapes));
+    totals.endObject();
+    return admin::metricsJson(m_metrics->render(), totals.take());
 }
 
 std::optional<QList<LogLine>> MeshNode::logLines(int max, qint64 afterSeq, char minimumLevel) const

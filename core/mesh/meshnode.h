@@ -22,6 +22,8 @@ class AdminApi;
 class HttpClient;
 class LogRing;
 class MeshHttpServer;
+class MeshMetrics;
+class MetricsServer;
 class NodeMonitor;
 class Notifier;
 class RelayOutbox;
@@ -58,6 +60,7 @@ public:
     ReloadReport reload(const QString& reason) override;
 
     quint16 port() const;
+    quint16 metricsPort() const; // the Prometheus endpoint's bound port, 0 when disabled or not running
     MeshShared& shared() { return m_shared; }
     const LoadedDataDir& dataDir() const { return m_loaded; }
     bool isReady() const;
@@ -88,6 +91,8 @@ private:
     void reloadChains(ReloadReport& report, bool force);
     void applyKeys(const ServicerKeyFile& file, ReloadReport& report);
     void applyChains(const ChainTable& table, ReloadReport* report);
+    void reloadChainNames(const QString& reason, bool force);
+    Result<void> startMetrics();
     // The key rings of the notifier and the node monitor after a change of keys or retired keys.
     void publishRings();
     QHash<QString, QString> followedNodes() const;
@@ -103,6 +108,9 @@ private:
     std::unique_ptr<SessionValidator> m_validator;
     std::unique_ptr<Notifier> m_notifier;
     std::unique_ptr<NodeMonitor> m_monitor;
+    std::unique_ptr<MeshMetrics> m_metrics;         // record*() thread-safe; the rest control thread
+    std::unique_ptr<MetricsServer> m_metricsServer; // destroyed before m_metrics
+    QHash<QString, quint64> m_checkFailures;        // node url -> failed /check or probes (control thread)
     std::unique_ptr<AdminApi> m_admin;
     std::unique_ptr<MeshHttpServer> m_server;
     std::unique_ptr<ReloadWatcher> m_watcher;
@@ -122,6 +130,7 @@ private:
     Snapshot<KeyRing> m_monitorKeys; // served keys + retired nodes' addresses: NodeMonitor /check payloads
     ReloadedFileState m_keysFile;
     ReloadedFileState m_chainsFile;
+    ReloadedFileState m_chainNamesFile; // chains_name_map (metrics labels), reloaded with the chains
 };
 
 } // namespace pocket
