@@ -164,8 +164,8 @@ struct MeshMetrics::Store
     quint64 overflowed = 0;                                          // guarded by mutex
     size_t maxSeries = 10000;
 
-    // The entry for `key`, or for its overflow variant once the table is full (the table never grows past
-    // maxSeries + 1 entries). Caller holds the mutex.
+    // The entry for `key`, or for its overflow variant once the table is full: past maxSeries the table
+    // grows only by the combinations of the bounded labels (status code, type, flags). Caller holds the mutex.
     template <typename Map, typename Key>
     typename Map::mapped_type& entry(Map& map, Key& key)
     {
@@ -347,6 +347,7 @@ MetricsTotals MeshMetrics::totals() const
     t.notifications = m_notifications.load(std::memory_order_relaxed);
     t.notifyErrors = m_notifyErrors.load(std::memory_order_relaxed);
     t.scrapes = m_scrapes.load(std::memory_order_relaxed);
+    t.scrapesInFlight = m_scrapesInFlight.load(std::memory_order_relaxed);
     return t;
 }
 

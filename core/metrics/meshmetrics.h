@@ -153,7 +153,8 @@ struct MetricsTotals
     quint64 relayErrors = 0;     // error_count is_notify=false
     quint64 notifications = 0;   // delivered notifications (relay_count is_notify=true)
     quint64 notifyErrors = 0;    // error_count is_notify=true
-    quint64 scrapes = 0;
+    quint64 scrapes = 0;         // scrapes answered 200
+    qint64 scrapesInFlight = 0;  // scrapes admitted and not answered yet
 };
 
 class MeshMetrics : public QObject
