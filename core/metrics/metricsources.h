@@ -30,5 +30,24 @@ QList<WorkerPoolSample> workerPoolSamples(const QList<NodeQueueStats>& queues, c
 // The outbox families from RelayOutbox::stats(); ages relative to nowMs (ms since the epoch).
 OutboxSample outboxSample(const OutboxStats& stats, const NodeNames& names, qint64 nowMs);
 
+// The notifier's NotifyEvent (servicer/notifier.h) as MeshMetrics::recordNotify takes it; a template so this
+// header does not depend on the notifier's:
+//   m_notifier->setObserver([m](const NotifyEvent& e) { m->recordNotify(metrics::notifyObservation(e)); });
+template <typename Event>
+NotifyObservation notifyObservation(const Event& e)
+{
+    NotifyObservation o;
+    o.chain = e.chain;
+    o.servicerAddressHex = e.servicerAddressHex;
+    o.nodeUrl = e.nodeUrl;
+    o.durationMs = e.durationMs;
+    o.delivered = e.delivered;
+    o.httpStatus = e.httpStatus;
+    o.error = e.error;
+    o.removalReason = e.removalReason;
+    o.attempted = e.attempted;
+    return o;
+}
+
 } // namespace metrics
 } // namespace pocket

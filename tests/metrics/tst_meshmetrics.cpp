@@ -530,6 +530,28 @@ void TestMeshMetrics::sampleAdapters()
     QCOMPARE(s.nodes[1].nodeName, QStringLiteral("primary"));
     QCOMPARE(s.nodes[1].depth, 5);
     QCOMPARE(s.removedByReason[size_t(RemovalReason::Rejected)], quint64(9));
+
+    // The notifier's event (same field names as NotifyEvent in servicer/notifier.h).
+    struct Event
+    {
+        QByteArray chain = "0021";
+        QByteArray servicerAddressHex = "aa";
+        QString nodeUrl = QStringLiteral("http://n:1");
+        qint64 durationMs = 0;
+        bool delivered = false;
+        int httpStatus = 0;
+        std::optional<PocketError> error = PocketError::pocketcore(45);
+        QString removalReason = QStringLiteral("session_invalid");
+        bool attempted = false;
+    };
+    const NotifyObservation n = metrics::notifyObservation(Event{});
+    QCOMPARE(n.chain, QByteArray("0021"));
+    QCOMPARE(n.removalReason, QStringLiteral("session_invalid"));
+    QVERIFY(!n.attempted);
+    QCOMPARE(n.error->code, 45u);
+    MeshMetrics m(MeshMetricsOptions{});
+    m.recordNotify(n);
+    QCOMPARE(parsed(m.render()).sum(kP + "error_count", {{"status_type", "invalid_session"}, {"status_code", "45"}}), 1.0);
 }
 
 // chain_name: remote map, else local map, else the id; a failed fetch keeps the last good remote map.
