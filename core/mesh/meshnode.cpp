@@ -22,6 +22,7 @@
 #include "outbox/relayoutbox.h"
 #include "protocol/crypto.h"
 #include "protocol/gojson.h"
+#include "protocol/relay.h"
 #include "relay/relayhandler.h"
 #include "relay/simrelay.h"
 #include "server/httpresponses.h"
@@ -201,6 +202,7 @@ Result<void> MeshNode::start()
         this,
         [this](QList<OutboxRelay> page) {
             if (!m_notifier) return; // stopping: the relays stay stored for the next start
+            adoptStoredKeys(page);
             for (const OutboxRelay& relay : page) m_notifier->submit(relay);
             m_replayed += page.size();
         },
@@ -606,6 +608,41 @@ void MeshNode::applyChains(const ChainTable& table, ReloadReport* report)
     // The servicers' wrong_chains answers change with the chain list sent in /check: ask again now.
     if (m_monitor)
         for (const QString& url : followedNodes().keys()) m_monitor->checkNow(url);
+}
+
+void MeshNode::adoptStoredKeys(const QList<OutboxRelay>& page)
+{
+    // Relays stored before a restart whose servicer left the key file meanwhile are still notified (issue 5
+    // item 3, DECISIONS 4: not a reason to drop a relay): the servicer is retired from the start, at the
+    // node URL stored with the relay, known from the relay itself (its proof's servicer_pub_key).
+    const KeyRingPtr served = m_shared.keys.load();
+    bool changed = false;
+    for (const OutboxRelay& stored : page) {
+        if (served->findByAddress(stored.servicerAddress) || m_retiredKeys.contains(stored.servicerAddress)) continue;
+        const auto relay = decodeRelay(stored.body);
+        if (!relay) continue; // the notifier removes it as undecodable
+        ServicerIdentity id;
+        id.publicKeyHex = relay->proof.servicerPubKey.toLower();
+        const auto publicKey = crypto::hexDecode(id.publicKeyHex);
+        if (!publicKey || publicKey->size() != 32
+            || crypto::hexEncode(crypto::addressFromPublicKey(*publicKey)) != stored.servicerAddress)
+            continue; // not this servicer's relay: left to the notifier
+        id.publicKey = *publicKey;
+        id.addressHex = stored.servicerAddress;
+        id.nodeUrl = stored.nodeUrl;
+        m_retiredKeys.insert(id.addressHex, id);
+        if (!m_nodeNames.contains(stored.nodeUrl)) {
+            m_retiredNodes.insert(stored.nodeUrl, config::urlHostName(stored.nodeUrl));
+            m_retiredNodeAddresses[stored.nodeUrl].append(id.addressHex);
+        }
+        qCInfo(lcMesh).noquote() << "servicer" << id.addressHex << "is not in the key file but has stored relays:"
+                                 << "they are still notified to" << config::maskUrl(stored.nodeUrl);
+        changed = true;
+    }
+    if (!changed) return;
+    publishRings();
+    m_monitor->syncNodes(followedNodes());
+    m_retireTimer.start(2000);
 }
 
 void MeshNode::sweepRetired()

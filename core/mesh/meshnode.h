@@ -96,6 +96,8 @@ private:
     // The key rings of the notifier and the node monitor after a change of keys or retired keys.
     void publishRings();
     QHash<QString, QString> followedNodes() const;
+    // Replayed relays of servicers that are no longer in the key file: retired, so they are still notified.
+    void adoptStoredKeys(const QList<struct OutboxRelay>& page);
     // Forgets removed keys and nodes whose stored relays have all been notified.
     void sweepRetired();
 

@@ -244,6 +244,21 @@ bool MeshNet::stopMesh(QString* error)
     return true;
 }
 
+bool MeshNet::waitMeshExit(int timeoutMs, int* exitCode)
+{
+    if (!m_mesh) return false;
+    const bool exited = waitFor([this] {
+        m_mesh->stderrText(); // keep the pipe drained while waiting
+        return !m_mesh->running();
+    }, timeoutMs);
+    if (!exited) return false;
+    QProcess* p = m_mesh->process();
+    if (exitCode) *exitCode = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
+    m_oldMeshLogs += m_mesh->stderrText();
+    m_mesh.reset();
+    return true;
+}
+
 bool MeshNet::stopLocalnet(QString* error)
 {
     int code = -1;
@@ -296,15 +311,8 @@ QList<Answer> MeshNet::requestAll(const QList<HttpRequest>& requests, int timeou
     for (int i = 0; i < requests.size(); ++i) {
         HttpRequest r = requests.at(i);
         r.timeoutMs = timeoutMs;
-        m_http->send(std::move(r), &context, [answers, done, i](HttpResult result) {
-            Answer& a = (*answers)[i];
-            if (result) {
-                a.status = result->status;
-                a.headers = result->headers;
-                a.body = result->body;
-            } else {
-                a.error = httpErrorKindName(result.error().kind) + QStringLiteral(": ") + result.error().message;
-            }
+        requestAsync(std::move(r), &context, [answers, done, i](Answer a) {
+            (*answers)[i] = std::move(a);
             ++*done;
         });
     }
@@ -312,6 +320,21 @@ QList<Answer> MeshNet::requestAll(const QList<HttpRequest>& requests, int timeou
     for (Answer& a : *answers)
         if (a.status == 0 && a.error.isEmpty()) a.error = QStringLiteral("no answer in time");
     return *answers;
+}
+
+void MeshNet::requestAsync(HttpRequest request, QObject* context, std::function<void(Answer)> done)
+{
+    m_http->send(std::move(request), context, [done = std::move(done)](HttpResult result) {
+        Answer a;
+        if (result) {
+            a.status = result->status;
+            a.headers = result->headers;
+            a.body = result->body;
+        } else {
+            a.error = httpErrorKindName(result.error().kind) + QStringLiteral(": ") + result.error().message;
+        }
+        done(a);
+    });
 }
 
 HttpRequest MeshNet::relayRequest(const QByteArray& body) const

@@ -15,6 +15,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -77,6 +78,9 @@ public:
     // Graceful stops; false (with the reason) when the exit was not clean.
     bool stopMesh(QString* error);
     bool stopLocalnet(QString* error);
+    // Waits until the mesh exits by itself (e.g. after POST /v1/private/mesh/stop); false on timeout. Its log
+    // stays in meshLog().
+    bool waitMeshExit(int timeoutMs, int* exitCode);
 
     const QJsonObject& info() const { return m_info; }
     QString meshUrl() const;
@@ -91,6 +95,8 @@ public:
                    const HttpHeaders& headers = {}, int timeoutMs = 30000);
     // Several requests at once (the mesh answers them concurrently); answers in request order.
     QList<Answer> requestAll(const QList<HttpRequest>& requests, int timeoutMs = 60000);
+    // Sends without waiting: `done` runs (in this thread's event loop, e.g. inside waitFor) with the answer.
+    void requestAsync(HttpRequest request, QObject* context, std::function<void(Answer)> done);
     Answer postRelay(const QByteArray& body);
     HttpRequest relayRequest(const QByteArray& body) const;
 
