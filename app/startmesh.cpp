@@ -49,9 +49,15 @@ int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    // Reload keys and chains now (PROTOCOL §12.4: the reference reloads on SIGUSR1; SIGHUP is what service
+    // managers send). Installed before start() so an early signal does not kill the process; a reload
+    // asked for before the node runs is done once it runs.
+    sigaction(SIGHUP, &sa, nullptr);
+    sigaction(SIGUSR1, &sa, nullptr);
 
     MeshNodeOptions options;
     options.simulateRelay = simulateRelay;
+    options.logRing = &processLogRing();
     MeshNode node(std::move(*loaded), options);
     auto started = node.start();
     if (!started) {
@@ -62,6 +68,15 @@ int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
     QObject::connect(&notifier, &QSocketNotifier::activated, &node, [&] {
         char sig = 0;
         [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &sig, 1);
+        if (sig == SIGHUP || sig == SIGUSR1) {
+            const QString name = sig == SIGHUP ? QStringLiteral("SIGHUP") : QStringLiteral("SIGUSR1");
+            qInfo().noquote() << name << "received: reloading keys and chains";
+            const ReloadReport report = node.reload(name);
+            qInfo().noquote() << name << "reload" << (report.ok() ? "done:" : "kept the last good state:")
+                              << report.keyCount << "servicer keys," << report.nodeCount << "nodes,"
+                              << report.chainCount << "chains" << (report.changed() ? "(changed)" : "(unchanged)");
+            return;
+        }
         qInfo().noquote() << "signal" << int(sig) << "received: stopping";
         QCoreApplication::quit();
     });

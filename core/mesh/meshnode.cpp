@@ -46,6 +46,21 @@ HttpHeaderList jsonHeaders()
     return {{"Content-Type", "application/json; charset=utf-8"}};
 }
 
+// log_relay_request: one line with the refused relay's body, its headers (credentials masked) and the answer.
+void logRefusedRelay(const ServerRequest& request, const RelayReply& reply)
+{
+    QByteArray headers;
+    for (const auto& [name, value] : request.headers) {
+        const QByteArray lower = name.toLower();
+        const bool secret = lower == "authorization" || lower == "proxy-authorization" || lower == "cookie";
+        if (!headers.isEmpty()) headers += ", ";
+        headers += name + ": " + (secret ? QByteArray("***") : value);
+    }
+    qCInfo(lcMesh).noquote() << "relay refused with HTTP" << reply.status << "ANSWER=" + singleLine(QString::fromUtf8(reply.body.trimmed()))
+                             << "HEADERS=" + singleLine(QString::fromUtf8(headers))
+                             << "RELAY=" + singleLine(QString::fromUtf8(request.body));
+}
+
 } // namespace
 
 MeshNode::MeshNode(LoadedDataDir loaded, MeshNodeOptions options, QObject* parent)
@@ -136,6 +151,8 @@ Result<void> MeshNode::start()
 
     NodeMonitorOptions monitorOptions;
     monitorOptions.checkIntervalMs = clampInt(std::max<qint64>(1, cfg.nodeCheckInterval) * 1000);
+    // Connectivity probes (?verify=true) again every ten checks, at least every minute apart (DECISIONS 7).
+    monitorOptions.connectivityRecheckMs = std::max(60000, clampInt(std::max<qint64>(1, cfg.nodeCheckInterval) * 10000));
     m_monitor = std::make_unique<NodeMonitor>(m_servicer.get(), &m_shared.nodes, monitorKeys,
                                               [this] {
                                                   QList<QByteArray> ids;
@@ -251,12 +268,19 @@ void MeshNode::setupServerThread(ServerThreadContext& ctx)
     chainOptions.sortJson = cfg.jsonSortRelayResponses;
     chainOptions.userAgent = cfg.userAgent.toUtf8();
     chainOptions.logRequest = cfg.logChainRequest;
+    chainOptions.logResponse = cfg.logChainResponse;
     auto* executor = new ChainExecutor(chainClient, chainOptions, ctx.owner());
     auto* handler = new RelayHandler(&m_shared, executor, ctx.owner());
     handler->setObserver([m = m_metrics.get()](const RelayEvent& e) { m->recordRelay(e); }); // thread-safe
 
-    ctx.route("POST", "/v1/client/relay", [handler](ServerRequest request, Responder responder) {
-        handler->handle(request.body, [responder](RelayReply reply) {
+    const bool logRelayRequest = cfg.logRelayRequest;
+    ctx.route("POST", "/v1/client/relay", [handler, logRelayRequest](ServerRequest request, Responder responder) {
+        // log_relay_request (PROTOCOL §12.2): the relay JSON and its request headers, on one line, when the
+        // relay is refused. Only what is needed is kept for that; credentials in headers are masked.
+        std::shared_ptr<const ServerRequest> kept;
+        if (logRelayRequest) kept = std::make_shared<const ServerRequest>(request);
+        handler->handle(request.body, [responder, kept](RelayReply reply) {
+            if (kept && reply.status != 200) logRefusedRelay(*kept, reply);
             HttpHeaderList headers = jsonHeaders();
             http::addRelayCorsHeaders(headers); // on every relay POST answer (PROTOCOL §2.2)
             responder.send(reply.status, headers, reply.body);

@@ -1,5 +1,7 @@
 #include "meshnet.h"
 
+#include <csignal>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -242,6 +244,12 @@ bool MeshNet::stopMesh(QString* error)
         return false;
     }
     return true;
+}
+
+bool MeshNet::signalMesh(int signal)
+{
+    if (!meshRunning()) return false;
+    return ::kill(pid_t(m_mesh->process()->processId()), signal) == 0;
 }
 
 bool MeshNet::waitMeshExit(int timeoutMs, int* exitCode)

@@ -89,6 +89,8 @@ public:
     QByteArray meshToken() const;
     QString dataDir() const { return m_dir.path(); }
     bool meshRunning() const { return m_mesh && m_mesh->running(); }
+    // Sends `signal` to the running mesh process; false when no mesh runs.
+    bool signalMesh(int signal);
     bool localnetRunning() const { return m_localnet.running(); }
 
     Answer request(const QByteArray& method, const QString& url, const QByteArray& body = {},

@@ -1,7 +1,9 @@
 // Node monitor with real processes (issue 5 items 1–2, PROTOCOL §9, DECISIONS 7): wrong chains reported by
 // the servicer's /check are kept per node and shown in health; connectivity probes (?verify=true) that
-// fail at start are never fatal, are retried with backoff, and recover by themselves.
+// fail at start are never fatal, are retried with backoff, and recover by themselves. Also the operator's
+// side of a running mesh: SIGHUP/SIGUSR1 reload instead of killing, log_relay_request.
 #include <QFile>
+#include <csignal>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -71,6 +73,65 @@ private Q_SLOTS:
                  qPrintable(QJsonDocument(net.meshHealth()).toJson() + net.meshLogTail()));
         QVERIFY(net.meshLog().contains("connectivity ok"));
         QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+    }
+
+    void reloadSignalsKeepTheMeshRunning()
+    {
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({}, &error), qPrintable(error));
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const int chainsBefore = net.meshHealth().value("servicers").toInt();
+        QVERIFY(chainsBefore > 0);
+        // Without a handler SIGHUP would end the process (its default action).
+        QVERIFY(net.signalMesh(SIGHUP));
+        QVERIFY2(waitFor([&] { return net.meshLog().contains("SIGHUP reload done"); }, 20000), qPrintable(net.meshLogTail()));
+        QVERIFY(net.signalMesh(SIGUSR1));
+        QVERIFY2(waitFor([&] { return net.meshLog().contains("SIGUSR1 reload done"); }, 20000), qPrintable(net.meshLogTail()));
+        QVERIFY(net.meshRunning());
+        QCOMPARE(net.meshHealth().value("servicers").toInt(), chainsBefore);
+
+        // A broken chains.json: the signal's reload keeps the last good state and says so, still running.
+        QVERIFY(writeFile(net.dataDir(), "chains.json", "[{\"id\": 12}"));
+        QVERIFY(net.signalMesh(SIGHUP));
+        QVERIFY2(waitFor([&] { return net.meshLog().contains("SIGHUP reload kept the last good state"); }, 20000),
+                 qPrintable(net.meshLogTail()));
+        QVERIFY(net.meshRunning());
+        QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+    }
+
+    void refusedRelayLoggedWhenAsked()
+    {
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({}, &error), qPrintable(error));
+        QVERIFY2(net.patchMeshConfig({{"log_relay_request", true}}, &error), qPrintable(error));
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const VectorKeys keys = vectorKeys();
+        Payload p;
+        p.data = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\",\"id\":7}";
+        p.method = "POST";
+        const Relay bad = craftRelay(keys, p, keys.sessionHeight, 777001, "0999"); // chain not hosted
+        HttpHeaders headers;
+        headers.emplaceBack("Authorization", "Bearer client-credential-xyz");
+        headers.emplaceBack("X-Trace", "trace-1");
+        const Answer answer = net.request("POST", net.meshUrl() + "/v1/client/relay", jsRelayBody(bad), headers);
+        QCOMPARE(answer.status, 400);
+        QVERIFY2(waitFor([&] { return net.meshLog().contains("relay refused with HTTP 400"); }, 10000),
+                 qPrintable(net.meshLogTail()));
+        QByteArray line;
+        for (const QByteArray& l : net.meshLog().split('\n'))
+            if (l.contains("relay refused with HTTP 400")) line = l;
+        QVERIFY2(line.contains("X-Trace: trace-1"), line.constData());
+        QVERIFY2(line.contains("\"blockchain\":\"0999\""), line.constData());
+        QVERIFY(line.contains("ANSWER="));
+        QVERIFY(!net.meshLog().contains("client-credential-xyz"));
+
+        // A served relay is not logged.
+        const Relay good = craftRelay(keys, p, keys.sessionHeight, 777002);
+        const QString why = checkRelaySuccess(net.postRelay(jsRelayBody(good)), proofHashHexOf(good), good.proof.servicerPubKey);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        QCOMPARE(net.meshLog().count("relay refused with HTTP"), 1);
     }
 };
 
