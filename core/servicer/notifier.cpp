@@ -1,6 +1,7 @@
 #include "servicer/notifier.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <algorithm>
 
@@ -49,6 +50,7 @@ void Notifier::enqueue(const OutboxRelay& stored)
     if (!id) {
         NodeQueue& q = m_queues[relay.nodeUrl];
         q.stats.nodeUrl = relay.nodeUrl;
+        q.hold(relay.createdMs);
         finish(q, Job{relay, 0}, RemovalReason::KeyRemoved,
                QStringLiteral("servicer %1 is no longer configured").arg(QString::fromLatin1(relay.servicerAddress)));
         return;
@@ -60,6 +62,7 @@ void Notifier::enqueue(const OutboxRelay& stored)
     }
     NodeQueue& q = m_queues[relay.nodeUrl];
     q.stats.nodeUrl = relay.nodeUrl;
+    q.hold(relay.createdMs);
     q.ready.push_back(Job{relay, 0});
     pump(relay.nodeUrl);
 }
@@ -119,10 +122,13 @@ void Notifier::start(const QString& nodeUrl, Job job)
     ++q.inFlight;
     ++job.attempts;
     const OutboxRelay relay = job.relay;
+    QElapsedTimer clock;
+    clock.start();
     m_client->notify(nodeUrl, relay.servicerAddress, relay.chain, relay.appPubKey, relay.body, this,
-                     [this, nodeUrl, job](NotifyOutcome outcome) {
+                     [this, nodeUrl, job, clock](NotifyOutcome outcome) {
                          NodeQueue& q = m_queues[nodeUrl];
                          --q.inFlight;
+                         const qint64 durationMs = clock.elapsed();
                          if (outcome.dispatchHeight > 0) m_nodes->raiseHeight(nodeUrl, outcome.dispatchHeight);
                          const QByteArray key = sessionKeyOf(job.relay);
                          switch (outcome.verdict) {
@@ -134,17 +140,19 @@ void Notifier::start(const QString& nodeUrl, Job job)
                                  m_deliveredWaitMs += waited;
                                  ++m_deliveredTotal;
                              }
+                             q.release(job.relay.createdMs);
                              if (!key.isEmpty()) m_sessions->relayDelivered(key);
                              m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {});
+                             observe(nodeUrl, job, &outcome, durationMs, {});
                              Q_EMIT relayFinished(job.relay.proofHash, QStringLiteral("delivered"));
                              break;
                          case NotifyVerdict::RejectedInvalidate:
                              if (!key.isEmpty() && outcome.error)
                                  m_sessions->invalidate(key, *outcome.error, outcome.dispatchJson);
-                             finish(q, job, RemovalReason::SessionInvalid, outcome.detail);
+                             finish(q, job, RemovalReason::SessionInvalid, outcome.detail, &outcome, durationMs);
                              break;
                          case NotifyVerdict::Rejected:
-                             finish(q, job, RemovalReason::Rejected, outcome.detail);
+                             finish(q, job, RemovalReason::Rejected, outcome.detail, &outcome, durationMs);
                              break;
                          case NotifyVerdict::Retry: {
                              // The servicer already refused the whole session (its /session answer) with the code
@@ -156,11 +164,13 @@ void Notifier::start(const QString& nodeUrl, Job job)
                                      && session->error->code == outcome.error->code
                                      && session->error->codespace == outcome.error->codespace) {
                                      finish(q, job, RemovalReason::SessionInvalid,
-                                            QStringLiteral("the servicer refused the session: ") + outcome.detail);
+                                            QStringLiteral("the servicer refused the session: ") + outcome.detail,
+                                            &outcome, durationMs);
                                      break;
                                  }
                              }
                              ++q.stats.retries;
+                             observe(nodeUrl, job, &outcome, durationMs, {});
                              // min·2^i capped at max; Retry-After of a 429/503 wins (PROTOCOL §8.3). Never dropped
                              // while claimable (DECISIONS 4): pump() checks that before every attempt.
                              const int shift = std::min(job.attempts - 1, 30);
@@ -177,9 +187,12 @@ void Notifier::start(const QString& nodeUrl, Job job)
                      });
 }
 
-void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail)
+void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail,
+                      const NotifyOutcome* outcome, qint64 durationMs)
 {
     const QString name = removalReasonName(reason);
+    q.release(job.relay.createdMs);
+    observe(q.stats.nodeUrl, job, outcome, durationMs, name);
     ++q.stats.removedByReason[name];
     const QByteArray key = sessionKeyOf(job.relay);
     if (!key.isEmpty()) m_sessions->relayDropped(key);
@@ -187,6 +200,25 @@ void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const 
                                   << name << "):" << detail;
     m_outbox->remove(job.relay.proofHash, reason, detail);
     Q_EMIT relayFinished(job.relay.proofHash, name);
+}
+
+void Notifier::observe(const QString& nodeUrl, const Job& job, const NotifyOutcome* outcome, qint64 durationMs,
+                       const QString& removalReason)
+{
+    if (!m_observer) return;
+    NotifyEvent e;
+    e.chain = job.relay.chain;
+    e.servicerAddressHex = job.relay.servicerAddress;
+    e.nodeUrl = nodeUrl;
+    e.durationMs = durationMs;
+    e.attempted = outcome != nullptr;
+    if (outcome) {
+        e.delivered = outcome->verdict == NotifyVerdict::Delivered;
+        e.httpStatus = outcome->httpStatus;
+        e.error = outcome->error;
+    }
+    e.removalReason = removalReason;
+    m_observer(e);
 }
 
 void Notifier::delay(NodeQueue& q, Job job, qint64 ms)
@@ -223,7 +255,14 @@ void Notifier::onTimer()
 QList<NodeQueueStats> Notifier::stats() const
 {
     QList<NodeQueueStats> out;
-    for (const auto& q : m_queues) out.append(q.stats);
+    for (const auto& q : m_queues) {
+        NodeQueueStats s = q.stats;
+        s.queued = qint64(q.ready.size());
+        s.waiting = q.delayed.size();
+        s.inFlight = q.inFlight;
+        s.oldestCreatedMs = q.oldestCreatedMs();
+        out.append(s);
+    }
     return out;
 }
 

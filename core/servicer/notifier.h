@@ -11,6 +11,8 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
+#include <optional>
 
 #include "outbox/relayoutbox.h"
 #include "servicer/keyring.h"
@@ -28,6 +30,8 @@ struct NotifierOptions
     int notReadyRecheckMs = 1000; // node unknown, or the relay's session is not reached yet (DECISIONS 6)
 };
 
+// Per servicer node, for the admin API and metrics. Counters are totals since start; queued/waiting/inFlight/
+// oldestCreatedMs are a snapshot taken by stats().
 struct NodeQueueStats
 {
     QString nodeUrl;
@@ -35,9 +39,26 @@ struct NodeQueueStats
     qint64 waiting = 0;  // backing off, or waiting for the servicer to reach the session
     qint64 inFlight = 0;
     qint64 delivered = 0;
-    qint64 retries = 0;
+    qint64 retries = 0;  // attempts that ended in a retry
     qint64 deliveredWaitMsTotal = 0; // sum over delivered relays of (delivery time − createdMs)
-    QHash<QString, qint64> removedByReason;
+    qint64 oldestCreatedMs = 0;      // createdMs of the oldest relay queued, waiting or in flight; 0 if none
+    QHash<QString, qint64> removedByReason; // removalReasonName() -> count
+};
+
+// One outcome of a notification (geo-mesh metrics: relay count/time with is_notify, errors by status type/code).
+// Emitted on the control thread once per attempt that got an answer or a transport error, and once for a relay
+// removed without an attempt (expired, key_removed; attempted = false, durationMs = 0).
+struct NotifyEvent
+{
+    QByteArray chain;
+    QByteArray servicerAddressHex;
+    QString nodeUrl;
+    qint64 durationMs = 0;  // request sent → reply (or transport error)
+    bool delivered = false; // the servicer accepted the relay (HTTP 200)
+    int httpStatus = 0;     // 0 = transport error or no attempt
+    std::optional<PocketError> error; // the servicer's pocket error, if its reply carried one
+    QString removalReason;  // removalReasonName() if the relay left the outbox undelivered; empty if retried/delivered
+    bool attempted = true;
 };
 
 class Notifier : public QObject
@@ -50,7 +71,10 @@ public:
     // Thread-safe: queues the relay for its node (the relay is already committed to the outbox). A relay
     // replayed after a restart also rejoins its session's duplicate set (SessionCache::restore).
     void submit(const OutboxRelay& relay);
-    QList<NodeQueueStats> stats() const; // control thread
+    QList<NodeQueueStats> stats() const; // control thread: one entry per node that ever had a relay
+    // Control thread. Called synchronously after each outcome (see NotifyEvent); must not call back into the
+    // notifier. Replaces any previous observer.
+    void setObserver(std::function<void(const NotifyEvent&)> observer) { m_observer = std::move(observer); }
     qint64 pending() const;              // control thread: queued + waiting + in flight
     // Average time a delivered relay spent in the outbox (stored → accepted by the servicer). Thread-safe.
     double averageOutboxWaitMs() const;
@@ -72,11 +96,22 @@ private:
         int inFlight = 0;
         bool recheckScheduled = false;
         NodeQueueStats stats;
+        std::map<qint64, int> created; // createdMs -> count of this node's relays held here (oldest relay age)
+        qint64 oldestCreatedMs() const { return created.empty() ? 0 : created.begin()->first; }
+        void hold(qint64 createdMs) { ++created[createdMs]; }
+        void release(qint64 createdMs)
+        {
+            auto it = created.find(createdMs);
+            if (it != created.end() && --it->second == 0) created.erase(it);
+        }
     };
     void enqueue(const OutboxRelay& stored);
     void pump(const QString& nodeUrl);
     void start(const QString& nodeUrl, Job job);
-    void finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail);
+    void finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail,
+                const NotifyOutcome* outcome = nullptr, qint64 durationMs = 0);
+    void observe(const QString& nodeUrl, const Job& job, const NotifyOutcome* outcome, qint64 durationMs,
+                 const QString& removalReason);
     void delay(NodeQueue& q, Job job, qint64 ms);
     void scheduleTimer();
     void onTimer();
@@ -92,6 +127,7 @@ private:
     QTimer m_timer;
     std::atomic<qint64> m_deliveredTotal{0};  // read by other threads (health)
     std::atomic<qint64> m_deliveredWaitMs{0};
+    std::function<void(const NotifyEvent&)> m_observer; // control thread
 };
 
 } // namespace pocket
