@@ -139,7 +139,7 @@ void SessionCache::validated(const QByteArray& key, qint64 remainingRelays, cons
     auto it = m_sessions.find(key);
     if (it == m_sessions.end() || it->info.state == SessionState::Invalid) return;
     it->info.state = SessionState::Valid;
-    it->info.dispatchJson = dispatchJson;
+    it->info.dispatchJson = internDispatchLocked(key, dispatchJson);
     // The servicer counts only relays already in its evidence; ours still in flight come off the allowance.
     if (remainingRelays >= 0)
         it->info.remainingRelays = std::max<qint64>(0, remainingRelays - it->info.relaysInFlight);
@@ -152,7 +152,7 @@ void SessionCache::invalidate(const QByteArray& key, const PocketError& error, c
     if (it == m_sessions.end()) return;
     it->info.state = SessionState::Invalid;
     it->info.error = error;
-    if (!dispatchJson.isEmpty()) it->info.dispatchJson = dispatchJson;
+    if (!dispatchJson.isEmpty()) it->info.dispatchJson = internDispatchLocked(key, dispatchJson);
 }
 
 void SessionCache::validationRetry(const QByteArray& key)
@@ -209,6 +209,7 @@ int SessionCache::cleanup(const std::function<std::optional<HeightView>(const QS
             ++it;
         }
     }
+    if (removed) pruneDispatchesLocked();
     return removed;
 }
 
@@ -238,6 +239,46 @@ void SessionCache::removeNode(const QString& nodeUrl)
         if (it->info.nodeUrl == nodeUrl && it->info.relaysInFlight == 0) it = m_sessions.erase(it);
         else ++it;
     }
+    pruneDispatchesLocked();
+}
+
+QByteArray SessionCache::internDispatchLocked(const QByteArray& key, const QByteArray& dispatch)
+{
+    if (dispatch.isEmpty()) return dispatch;
+    const qsizetype dash = key.indexOf('-');
+    QList<QByteArray>& held = m_dispatches[dash < 0 ? key : key.left(dash)];
+    for (qsizetype i = 0; i < held.size();) {
+        // isDetached(): only this list refers to the buffer (its sessions are gone or hold another one).
+        if (held[i].isDetached()) {
+            held.removeAt(i);
+            continue;
+        }
+        if (held[i] == dispatch) return held[i];
+        ++i;
+    }
+    held.append(dispatch);
+    return dispatch;
+}
+
+void SessionCache::pruneDispatchesLocked()
+{
+    for (auto it = m_dispatches.begin(); it != m_dispatches.end();) {
+        it->removeIf([](const QByteArray& d) { return d.isDetached(); });
+        if (it->isEmpty()) it = m_dispatches.erase(it);
+        else ++it;
+    }
+}
+
+SessionCache::DispatchStats SessionCache::dispatchStats() const
+{
+    QMutexLocker lock(&m_mutex);
+    DispatchStats out;
+    for (const auto& held : m_dispatches)
+        for (const QByteArray& d : held) {
+            ++out.buffers;
+            out.bytes += d.size();
+        }
+    return out;
 }
 
 } // namespace pocket

@@ -102,6 +102,51 @@ private Q_SLOTS:
         cache.relayDropped(cache.snapshot(0, 1).value(0).key);
         QCOMPARE(cache.cleanup([](const QString&) -> std::optional<HeightView> { return std::nullopt; }), 0);
     }
+
+    void sessionsOfOneHeaderShareTheirDispatch()
+    {
+        // 500 servicer keys in one session header, each validated with its own copy of the same (large)
+        // dispatch: one buffer is held, not 500. Memory per session stays small however many nodes it lists.
+        SessionCache cache;
+        const HeightView node{10, 4, 0};
+        const QByteArray nodes = "{\"block_height\":10,\"session\":{\"nodes\":[" + QByteArray(100'000, 'n') + "]}}";
+        QList<QByteArray> keys;
+        for (int i = 0; i < 500; ++i) {
+            SessionRequest r = request(9);
+            r.servicerPubKeyHex = QByteArray::number(i).rightJustified(64, '0');
+            const auto a = cache.admit(r, proof(i % 200), node);
+            QVERIFY(a);
+            keys.append(a->sessionKey);
+            QByteArray copy(nodes.constData(), nodes.size()); // a distinct buffer, as parsed from each reply
+            if (i % 2) cache.validated(a->sessionKey, 100, copy);
+            else cache.invalidate(a->sessionKey, PocketError::pocketcore(14), copy);
+        }
+        QCOMPARE(cache.dispatchStats().buffers, 1);
+        QCOMPARE(cache.dispatchStats().bytes, nodes.size());
+        QCOMPARE(cache.dispatchOf(keys[0]), nodes);
+        QCOMPARE(cache.dispatchOf(keys[499]), nodes);
+        QCOMPARE(cache.dispatchOf(keys[0]).constData(), cache.dispatchOf(keys[499]).constData());
+
+        // Another header's dispatch, and a different one in the same header, are separate buffers.
+        const auto next = cache.admit(request(13), proof(251), HeightView{12, 4, 0});
+        QVERIFY(next);
+        cache.validated(next->sessionKey, 5, QByteArray("{\"block_height\":12}"));
+        SessionRequest r = request(9);
+        r.servicerPubKeyHex = QByteArray(64, 'f');
+        const auto changed = cache.admit(r, proof(252), node);
+        QVERIFY(changed);
+        cache.validated(changed->sessionKey, 5, QByteArray("{\"block_height\":11}"));
+        QCOMPARE(cache.dispatchStats().buffers, 3);
+
+        // Once every session of a buffer is gone, the buffer is freed too.
+        for (const auto& k : keys) cache.relayDropped(k);
+        cache.relayDropped(next->sessionKey);
+        cache.relayDropped(changed->sessionKey);
+        QCOMPARE(cache.cleanup([](const QString&) -> std::optional<HeightView> { return HeightView{100, 4, 0}; }), 502);
+        QCOMPARE(cache.size(), 0);
+        QCOMPARE(cache.dispatchStats().buffers, 0);
+        QCOMPARE(cache.dispatchStats().bytes, 0);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSessionCache)
