@@ -764,8 +764,25 @@ QByteArray MeshMetrics::render() const
 
 void MeshMetrics::scrape(std::function<void(QByteArray text)> done)
 {
-    QMetaObject::invokeMethod(
-        this, [this, done = std::move(done)] { done(render()); }, Qt::QueuedConnection);
+    bool wake = false;
+    {
+        std::lock_guard lock(m_scrapeMutex);
+        wake = m_pendingScrapes.empty(); // otherwise a run is already posted and has not taken the list yet
+        m_pendingScrapes.push_back(std::move(done));
+    }
+    if (wake) QMetaObject::invokeMethod(this, "runPendingScrapes", Qt::QueuedConnection);
+}
+
+void MeshMetrics::runPendingScrapes()
+{
+    std::vector<std::function<void(QByteArray)>> pending;
+    {
+        std::lock_guard lock(m_scrapeMutex);
+        pending.swap(m_pendingScrapes);
+    }
+    if (pending.empty()) return;
+    const QByteArray text = render(); // one rendering for scrapes that arrived together
+    for (auto& done : pending) done(text);
 }
 
 } // namespace pocket

@@ -30,6 +30,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <optional>
 
 #include "config/chains.h"
@@ -220,6 +222,9 @@ Q_SIGNALS:
     void remoteChainNamesFetched(bool ok, int count);
 
 private:
+    // Owner thread: renders once for every scrape queued since the last run.
+    Q_INVOKABLE void runPendingScrapes();
+
     struct Store; // series tables behind one mutex
     MeshMetricsOptions m_options;
     QByteArray m_moniker; // UTF-8, immutable
@@ -227,6 +232,10 @@ private:
     std::atomic<quint64> m_relays{0}, m_relayErrors{0}, m_notifications{0}, m_notifyErrors{0};
     std::atomic<quint64> m_scrapes{0}, m_scrapes503{0}, m_scrapesOther{0};
     std::atomic<qint64> m_scrapesInFlight{0};
+    // Scrapes handed over by server threads. A std::mutex (not a lambda posted through Qt's event queue,
+    // which ThreadSanitizer cannot see through) hands them to the owner thread.
+    std::mutex m_scrapeMutex;
+    std::vector<std::function<void(QByteArray)>> m_pendingScrapes; // guarded by m_scrapeMutex
     // Owner thread only:
     WorkerPoolProvider m_workerPools;
     OutboxProvider m_outbox;
