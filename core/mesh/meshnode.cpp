@@ -215,12 +215,10 @@ Result<void> MeshNode::start()
     m_watcher->start();
 
     // Replay what the outbox still holds (PROTOCOL §8.1 start-up): every stored relay is notified again.
-    m_outbox->replay(
-        this,
-        [this](QList<OutboxRelay> page) {
-            if (!m_notifier) return; // stopping: the relays stay stored for the next start
+    // Pull-based: the notifier asks for the next page when its queues run low (bounded memory).
+    m_notifier->replay(
+        [this](const QList<OutboxRelay>& page) {
             adoptStoredKeys(page);
-            for (const OutboxRelay& relay : page) m_notifier->submit(relay);
             m_replayed += page.size();
         },
         [this](qint64 total, const QString& error) {
