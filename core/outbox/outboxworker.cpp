@@ -53,7 +53,8 @@ QVariant text(const QByteArray& b) { return QVariant(QString::fromLatin1(b.isNul
 QVariant blob(const QByteArray& b) { return QVariant(b.isNull() ? QByteArray("") : b); }
 
 // Held by a replay page delivery: tells the worker when the page was consumed (or dropped with its
-// context) so it can read the next one. Runs in the context's thread when the delivery is destroyed.
+// context) so it can read the next one. Runs where its last reference goes: the context's thread when the
+// delivery is destroyed, or wherever a consumer of replayLeased() drops the page's lease.
 struct ReplayPageToken
 {
     std::weak_ptr<OutboxShared> shared;
@@ -654,7 +655,7 @@ void OutboxWorker::stepReplays()
             d.push_back(Delivery{job.request->context,
                                  [onPage = job.request->onPage, page = std::move(page), token]() mutable {
                                      token->delivered = true;
-                                     (*onPage)(std::move(page));
+                                     (*onPage)(std::move(page), token);
                                  }});
             m_dispatcher->post(job.request->sinkId, std::move(d));
         }

@@ -44,7 +44,7 @@ struct ReplayRequest
     quint64 id = 0;
     quint64 sinkId = 0;
     QPointer<QObject> context;
-    std::shared_ptr<RelayOutbox::PageCallback> onPage; // shared by every page delivery
+    std::shared_ptr<RelayOutbox::LeasedPageCallback> onPage; // shared by every page delivery
     RelayOutbox::DoneCallback onDone;
 };
 

@@ -157,10 +157,18 @@ void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, cons
 
 void RelayOutbox::replay(QObject* context, PageCallback onPage, DoneCallback onDone)
 {
+    // The lease is dropped when onPage returns: the page counts as consumed then.
+    replayLeased(
+        context, [onPage = std::move(onPage)](QList<OutboxRelay> page, ReplayLease) { onPage(std::move(page)); },
+        std::move(onDone));
+}
+
+void RelayOutbox::replayLeased(QObject* context, LeasedPageCallback onPage, DoneCallback onDone)
+{
     auto request = std::make_shared<ReplayRequest>();
     request->sinkId = m_dispatcher->sinkFor(context);
     request->context = context;
-    request->onPage = std::make_shared<PageCallback>(std::move(onPage));
+    request->onPage = std::make_shared<LeasedPageCallback>(std::move(onPage));
     request->onDone = std::move(onDone);
     std::unique_lock lock(m_shared->mutex);
     if (m_shared->phase != OutboxShared::Phase::Open || request->sinkId == 0) {

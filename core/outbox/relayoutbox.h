@@ -117,7 +117,7 @@ struct RelayOutboxOptions
     int syncIntervalMs = 3600;   // relay_cache_background_sync_interval: periodic checkpoint + fsync
     int maxBatch = 2000;         // stores + removes per transaction
     int replayPageSize = 5000;   // relays per onPage call
-    int replayPagesInFlight = 2; // pages handed to onPage and not yet returned; bounds replay memory
+    int replayPagesInFlight = 2; // pages handed to onPage and not yet returned (or leased); bounds replay memory
     qint64 maxQueuedStores = 100000; // more waiting stores fail at once: memory bound if the disk stalls
     qint64 maxDatabaseBytes = 0;     // 0 = unlimited; else SQLite max_page_count (tests; a size cap)
 };
@@ -128,6 +128,9 @@ class RelayOutbox : public QObject
 public:
     using CommitCallback = std::function<void(bool ok, const QString& error)>;
     using PageCallback = std::function<void(QList<OutboxRelay> page)>;
+    // A lease keeps its page counted against replayPagesInFlight until every copy of it is destroyed.
+    using ReplayLease = std::shared_ptr<void>;
+    using LeasedPageCallback = std::function<void(QList<OutboxRelay> page, ReplayLease lease)>;
     using DoneCallback = std::function<void(qint64 total, const QString& error)>;
 
     explicit RelayOutbox(RelayOutboxOptions options, QObject* parent = nullptr);
@@ -160,6 +163,11 @@ public:
     // a time, so a large backlog is never loaded at once. Then onDone(total, error) (error empty if all
     // went well). Stores and removes keep being committed between pages.
     void replay(QObject* context, PageCallback onPage, DoneCallback onDone);
+    // Pull-based replay: the same, but a page stays "in flight" for as long as the consumer keeps its lease
+    // (a page is consumed when its lease is destroyed, in any thread), so a consumer that holds the relays
+    // until they are done bounds the memory of the whole replay to replayPagesInFlight pages, and asks for
+    // the next page by dropping a lease. Leases outliving the outbox are harmless.
+    void replayLeased(QObject* context, LeasedPageCallback onPage, DoneCallback onDone);
 
     OutboxStats stats() const;
 

@@ -29,16 +29,52 @@ void Notifier::submit(const OutboxRelay& relay)
     // A relay replayed from the outbox after a restart is back in its session's duplicate set before the
     // mesh answers anyone (a no-op for a relay admitted in this process). Here, not in enqueue(): in the
     // caller's thread, at once.
-    const KeyRingPtr keys = m_keys();
+    restoreSession(m_keys(), relay);
+    QMetaObject::invokeMethod(this, [this, relay] { enqueue(relay); }, Qt::AutoConnection);
+}
+
+void Notifier::restoreSession(const KeyRingPtr& keys, const OutboxRelay& relay)
+{
     if (const ServicerIdentity* id = keys ? keys->findByAddress(relay.servicerAddress) : nullptr) {
         SessionRequest request{relay.appPubKey, relay.chain, relay.sessionHeight, 0, id->publicKeyHex,
                                id->addressHex, id->nodeUrl};
         m_sessions->restore(request, relay.proofHash);
     }
-    QMetaObject::invokeMethod(this, [this, relay] { enqueue(relay); }, Qt::AutoConnection);
 }
 
-void Notifier::enqueue(const OutboxRelay& stored)
+void Notifier::replay(std::function<void(const QList<OutboxRelay>&)> onPage, RelayOutbox::DoneCallback onDone)
+{
+    m_outbox->replayLeased(
+        this,
+        [this, onPage = std::move(onPage)](QList<OutboxRelay> page, RelayOutbox::ReplayLease lease) {
+            if (onPage) onPage(page);
+            // The lease goes in first: relays finishing at once (key removed) may already release it.
+            m_leases.push_back(std::move(lease));
+            m_replayHeld += page.size();
+            const KeyRingPtr keys = m_keys();
+            for (const OutboxRelay& relay : std::as_const(page)) {
+                restoreSession(keys, relay); // before the mesh answers anyone with this proof (see submit())
+                enqueue(relay, true);
+            }
+            releaseLeases();
+        },
+        std::move(onDone));
+}
+
+void Notifier::jobDone(const Job& job)
+{
+    if (!job.replayed) return;
+    --m_replayHeld;
+    releaseLeases();
+}
+
+void Notifier::releaseLeases()
+{
+    // Ask for the next page (by dropping the oldest lease) once the replayed relays held here run low.
+    while (!m_leases.empty() && m_replayHeld <= m_options.replayLowWater) m_leases.pop_front();
+}
+
+void Notifier::enqueue(const OutboxRelay& stored, bool replayed)
 {
     // A relay replayed after a restart may belong to a key that is no longer configured, or to a key whose
     // node has another URL now (the key file changed in between). Its old node is not followed any more, so
@@ -51,7 +87,7 @@ void Notifier::enqueue(const OutboxRelay& stored)
         NodeQueue& q = m_queues[relay.nodeUrl];
         q.stats.nodeUrl = relay.nodeUrl;
         q.hold(relay.createdMs);
-        finish(q, Job{relay, 0}, RemovalReason::KeyRemoved,
+        finish(q, Job{relay, 0, replayed}, RemovalReason::KeyRemoved,
                QStringLiteral("servicer %1 is no longer configured").arg(QString::fromLatin1(relay.servicerAddress)));
         return;
     }
@@ -63,7 +99,7 @@ void Notifier::enqueue(const OutboxRelay& stored)
     NodeQueue& q = m_queues[relay.nodeUrl];
     q.stats.nodeUrl = relay.nodeUrl;
     q.hold(relay.createdMs);
-    q.ready.push_back(Job{relay, 0});
+    q.ready.push_back(Job{relay, 0, replayed});
     pump(relay.nodeUrl);
 }
 
@@ -145,6 +181,7 @@ void Notifier::start(const QString& nodeUrl, Job job)
                              m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {});
                              observe(nodeUrl, job, &outcome, durationMs, {});
                              Q_EMIT relayFinished(job.relay.proofHash, QStringLiteral("delivered"));
+                             jobDone(job);
                              break;
                          case NotifyVerdict::RejectedInvalidate:
                              if (!key.isEmpty() && outcome.error)
@@ -200,6 +237,7 @@ void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const 
                                   << name << "):" << detail;
     m_outbox->remove(job.relay.proofHash, reason, detail);
     Q_EMIT relayFinished(job.relay.proofHash, name);
+    jobDone(job);
 }
 
 void Notifier::observe(const QString& nodeUrl, const Job& job, const NotifyOutcome* outcome, qint64 durationMs,

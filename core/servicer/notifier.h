@@ -28,6 +28,9 @@ struct NotifierOptions
     int retryWaitMinMs = 10;     // servicer_retry_wait_min
     int retryWaitMaxMs = 1200;   // servicer_retry_wait_max
     int notReadyRecheckMs = 1000; // node unknown, or the relay's session is not reached yet (DECISIONS 6)
+    // Replay (pull-based): the next outbox page is asked for once no more than this many replayed relays are
+    // still held here (queued, waiting or in flight). Replay memory ≤ this + replayPagesInFlight pages.
+    int replayLowWater = 2500;
 };
 
 // Per servicer node, for the admin API and metrics. Counters are totals since start; queued/waiting/inFlight/
@@ -71,6 +74,13 @@ public:
     // Thread-safe: queues the relay for its node (the relay is already committed to the outbox). A relay
     // replayed after a restart also rejoins its session's duplicate set (SessionCache::restore).
     void submit(const OutboxRelay& relay);
+    // Control thread, once at start-up: notifies every relay stored in the outbox (PROTOCOL §8.1 start-up),
+    // pulling pages as the queues drain (RelayOutbox::replayLeased), so a backlog of any size is never all in
+    // memory. onPage(page) runs before the page's relays are queued (e.g. to adopt the keys they need),
+    // onDone(total, error) once the last page was read (its relays may still be under way). Both are dropped
+    // if the notifier is destroyed first.
+    // Limitation: replayed relays of a node that is down hold the replay until they are delivered or dropped.
+    void replay(std::function<void(const QList<OutboxRelay>& page)> onPage, RelayOutbox::DoneCallback onDone);
     QList<NodeQueueStats> stats() const; // control thread: one entry per node that ever had a relay
     // Control thread. Called synchronously after each outcome (see NotifyEvent); must not call back into the
     // notifier. Replaces any previous observer.
@@ -88,6 +98,7 @@ private:
     {
         OutboxRelay relay;
         int attempts = 0;
+        bool replayed = false; // read from the outbox by replay(): counted in m_replayHeld
     };
     struct NodeQueue
     {
@@ -105,7 +116,10 @@ private:
             if (it != created.end() && --it->second == 0) created.erase(it);
         }
     };
-    void enqueue(const OutboxRelay& stored);
+    void enqueue(const OutboxRelay& stored, bool replayed = false);
+    void restoreSession(const KeyRingPtr& keys, const OutboxRelay& relay);
+    void jobDone(const Job& job); // the job left the notifier (delivered or removed)
+    void releaseLeases();
     void pump(const QString& nodeUrl);
     void start(const QString& nodeUrl, Job job);
     void finish(NodeQueue& q, const Job& job, RemovalReason reason, const QString& detail,
@@ -128,6 +142,8 @@ private:
     std::atomic<qint64> m_deliveredTotal{0};  // read by other threads (health)
     std::atomic<qint64> m_deliveredWaitMs{0};
     std::function<void(const NotifyEvent&)> m_observer; // control thread
+    std::deque<RelayOutbox::ReplayLease> m_leases; // control thread: replay pages held, oldest first
+    qint64 m_replayHeld = 0;                        // control thread: replayed relays not done yet
 };
 
 } // namespace pocket

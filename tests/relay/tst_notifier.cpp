@@ -18,8 +18,9 @@ class TestNotifier : public QObject
 private:
     struct Fixture
     {
-        explicit Fixture(FakeServicer::Answer answer, NotifierOptions options = {})
-            : servicer(std::move(answer)), outbox(RelayOutboxOptions{dir.filePath(QStringLiteral("o.sqlite"))})
+        explicit Fixture(FakeServicer::Answer answer, NotifierOptions options = {}, int pageSize = 5000)
+            : servicer(std::move(answer)),
+              outbox(RelayOutboxOptions{dir.filePath(QStringLiteral("o.sqlite")), 3600, 2000, pageSize, 2})
         {
             identity.publicKeyHex = QByteArray(64, 'b');
             identity.addressHex = QByteArray(40, 'c');
@@ -156,6 +157,85 @@ private Q_SLOTS:
         QCOMPARE(stats[0].retries, 2);
         QCOMPARE(stats[0].oldestCreatedMs, f.relay(3).createdMs);
         QCOMPARE(f.notifier->pending(), 2);
+    }
+
+    void replayPullsPagesAndDeliversEachRelayOnce()
+    {
+        // 3 000 stored relays, pages of 100, at most 2 pages leased, next page once ≤ 50 replayed relays are
+        // held: the notifier never holds more than 50 + 2·100 of them, and each is notified exactly once.
+        constexpr int kRelays = 3000;
+        QHash<QByteArray, int> calls;
+        NotifierOptions options;
+        options.replayLowWater = 50;
+        Fixture f(
+            [&calls](const QByteArray&, const QByteArray& body) -> FakeReply {
+                ++calls[body];
+                return {};
+            },
+            options, 100);
+        QVERIFY(f.outbox.open());
+        int committed = 0;
+        for (int i = 0; i < kRelays; ++i)
+            f.outbox.store(f.relay(i), this, [&committed](bool ok, const QString&) { committed += ok; });
+        QVERIFY(waitFor([&] { return committed == kRelays; }));
+
+        qint64 maxPending = 0;
+        int delivered = 0;
+        f.notifier->setObserver([&](const NotifyEvent& e) {
+            maxPending = std::max(maxPending, f.notifier->pending());
+            delivered += e.delivered;
+        });
+        qint64 pages = 0, relaysSeen = 0, total = -1;
+        QString error = QStringLiteral("not done");
+        f.notifier->replay(
+            [&](const QList<OutboxRelay>& page) {
+                ++pages;
+                relaysSeen += page.size();
+                maxPending = std::max(maxPending, f.notifier->pending());
+            },
+            [&](qint64 n, const QString& e) {
+                total = n;
+                error = e;
+            });
+        QVERIFY(waitFor([&] { return delivered == kRelays && total >= 0; }, 60000));
+        QCOMPARE(total, kRelays);
+        QVERIFY(error.isEmpty());
+        QCOMPARE(pages, kRelays / 100);
+        QCOMPARE(relaysSeen, kRelays);
+        QVERIFY2(maxPending <= 50 + 2 * 100, qPrintable(QString::number(maxPending)));
+        QCOMPARE(calls.size(), kRelays);
+        for (auto it = calls.cbegin(); it != calls.cend(); ++it) QCOMPARE(it.value(), 1);
+        f.outbox.flush();
+        QCOMPARE(f.outbox.stats().depth, 0);
+        QCOMPARE(f.notifier->pending(), 0);
+        // Each replayed proof is back in its session's duplicate set (DECISIONS 3 across restarts).
+        const QByteArray key = SessionCache::sessionKey(QByteArray(64, 'a'), "0021", 9, f.identity.publicKeyHex);
+        QCOMPARE(f.sessions.get(key)->relaysAdmitted, kRelays);
+        QCOMPARE(f.sessions.get(key)->relaysInFlight, 0);
+    }
+
+    void replayOfRelaysWhoseKeyIsGoneStillEnds()
+    {
+        // Every relay of the page is removed at once (key_removed): leases are released without any reply.
+        NotifierOptions options;
+        options.replayLowWater = 10;
+        Fixture f([](const QByteArray&, const QByteArray&) -> FakeReply { return {}; }, options, 20);
+        QVERIFY(f.outbox.open());
+        int committed = 0;
+        for (int i = 0; i < 200; ++i) {
+            OutboxRelay r = f.relay(i);
+            r.servicerAddress = QByteArray(40, 'd'); // not in the key ring
+            f.outbox.store(r, this, [&committed](bool ok, const QString&) { committed += ok; });
+        }
+        QVERIFY(waitFor([&] { return committed == 200; }));
+        qint64 total = -1;
+        f.notifier->replay({}, [&](qint64 n, const QString&) { total = n; });
+        QVERIFY(waitFor([&] { return total >= 0; }));
+        QCOMPARE(total, 200);
+        f.outbox.flush();
+        QCOMPARE(f.outbox.stats().depth, 0);
+        QCOMPARE(f.outbox.stats().removedFor(RemovalReason::KeyRemoved), 200u);
+        QCOMPARE(f.servicer.requests(), 0);
     }
 };
 

@@ -216,8 +216,8 @@ private Q_SLOTS:
 
     // The key file changes while relays wait in the outbox (an operator moves a servicer to another mesh and
     // gives the remaining one a new node URL), then the mesh restarts: the relays of the remaining key go to
-    // its node's new URL and are delivered; those of the removed key are dropped (PROTOCOL §8.1 start-up:
-    // "servicer key not loaded → deleted"). Nothing may stay stuck in the outbox.
+    // its node's new URL and are delivered; those of the removed key are delivered too, to their stored URL
+    // (the reference deleted them, PROTOCOL §8.1 start-up; issue 5 item 3). Nothing may stay stuck in the outbox.
     void keyFileChangedBetweenRuns()
     {
         MeshNet net;
@@ -256,11 +256,13 @@ private Q_SLOTS:
         net.emulatorAdmin("POST", "/admin/fail", {{"ms", 0}, {"count", 0}});
         QVERIFY2(waitFor([&] { return outboxDepth(net) == 0; }, 60000),
                  qPrintable(QJsonDocument(net.meshHealth()).toJson() + net.meshLogTail()));
+        // Since issue 5 item 3 (DECISIONS 4), the removed key's relays are not dropped either: the key is retired
+        // (known from the relays themselves) and they are delivered to the node URL stored with them.
         const QJsonObject ev = net.evidence();
-        QCOMPARE(storedHashes(ev), kept.proofHashes);
-        QCOMPARE(ev.value("total_accepted").toInt(), 10);
+        QCOMPARE(storedHashes(ev), kept.proofHashes + removed.proofHashes);
+        QCOMPARE(ev.value("total_accepted").toInt(), 20);
         QCOMPARE(ev.value("total_rejected").toInt(), 0);
-        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), 10);
+        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), 20);
 
         finish(net);
     }
