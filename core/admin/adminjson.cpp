@@ -305,6 +305,7 @@ QByteArray outboxJson(const AdminOutboxView& v)
         w.key("in_flight").integer(q.inFlight);
         w.key("name").string(v.nodeNames.value(it.key()).toUtf8());
         w.key("oldest_age_ms").integer(age(r.stored.oldestCreatedMs));
+        w.key("oldest_pending_age_ms").integer(age(q.oldestCreatedMs));
         w.key("queued").integer(q.queued);
         w.key("removed_by_reason");
         removedByReason(w, q.removedByReason);

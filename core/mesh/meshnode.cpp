@@ -148,6 +148,8 @@ Result<void> MeshNode::start()
     m_notifier = std::make_unique<Notifier>(m_servicer.get(), &m_shared.sessions, &m_shared.nodes, m_outbox.get(),
                                             notifyKeys, notifyOptions);
     m_shared.notifier = m_notifier.get();
+    // Notification outcomes into the geo-mesh families (relay count/time is_notify, error count; control thread).
+    m_notifier->setObserver([m = m_metrics.get()](const NotifyEvent& e) { m->recordNotify(metrics::notifyObservation(e)); });
 
     NodeMonitorOptions monitorOptions;
     monitorOptions.checkIntervalMs = clampInt(std::max<qint64>(1, cfg.nodeCheckInterval) * 1000);

@@ -289,22 +289,26 @@ private Q_SLOTS:
         QCOMPARE(nodes.first().toObject().value("name").toString(), QStringLiteral("localnet"));
         QCOMPARE(nodes.first().toObject().value("delivered").toInt(), 5);
         QCOMPARE(nodes.first().toObject().value("depth").toInt(), 0);
+        QCOMPARE(nodes.first().toObject().value("oldest_pending_age_ms").toInt(), 0);
 
         // The metrics snapshot is the Prometheus exposition as JSON; the scrape endpoint agrees.
         const QJsonObject m = admin(m_net, "GET", "metrics").json();
         QVERIFY(m.value("available").toBool());
         QCOMPARE(m.value("totals").toObject().value("relays").toInt(), 5);
+        QCOMPARE(m.value("totals").toObject().value("notifications").toInt(), 5); // the notifier's observer
         QJsonObject relayCount;
         for (const QJsonValue& f : m.value("families").toArray())
             if (f.toObject().value("name").toString() == "pocketcore_geo_mesh_relay_count") relayCount = f.toObject();
         QCOMPARE(relayCount.value("type").toString(), QStringLiteral("counter"));
-        double served = 0;
+        double served = 0, notified = 0;
         for (const QJsonValue& s : relayCount.value("samples").toArray()) {
             const QJsonObject labels = s.toObject().value("labels").toObject();
             if (labels.value("is_notify").toString() == "false") served += s.toObject().value("value").toDouble();
+            else notified += s.toObject().value("value").toDouble();
             QCOMPARE(labels.value("chain_id").toString(), QStringLiteral("0021"));
         }
         QCOMPARE(served, 5.0);
+        QCOMPARE(notified, 5.0);
         const QString scrapeUrl =
             QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_net.info().value("metrics_port").toInt());
         const Answer scrape = m_net.request("GET", scrapeUrl);
