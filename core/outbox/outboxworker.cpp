@@ -272,6 +272,9 @@ Result<void> OutboxWorker::openDatabase()
             // crash of this process; checkpoints fsync (see syncNow()).
             QStringLiteral("PRAGMA synchronous = NORMAL"),
             QStringLiteral("PRAGMA cache_size = -%1").arg(kCacheKiB),
+            // Debian builds SQLite with SECURE_DELETE: every delivered relay's row and each page freed by the
+            // removals were zeroed and written once more. FAST zeroes only what costs no extra I/O.
+            QStringLiteral("PRAGMA secure_delete = FAST"),
             QStringLiteral("PRAGMA journal_size_limit = %1").arg(kJournalSizeLimit),
             QStringLiteral("PRAGMA wal_autocheckpoint = %1").arg(kAutoCheckpointPages),
         };
