@@ -121,7 +121,7 @@ void Notifier::pump(const QString& nodeUrl)
         // No height yet: nothing can be decided. The queue stays as it is and is looked at again later.
         if (!q.recheckScheduled && !q.ready.empty()) {
             q.recheckScheduled = true;
-            QTimer::singleShot(m_options.notReadyRecheckMs, this, [this, nodeUrl] {
+            QTimer::singleShot(m_options.unknownNodeRecheckMs, this, [this, nodeUrl] {
                 m_queues[nodeUrl].recheckScheduled = false;
                 pump(nodeUrl);
             });

@@ -27,7 +27,10 @@ struct NotifierOptions
     int maxInFlightPerNode = 50; // servicer_max_workers
     int retryWaitMinMs = 10;     // servicer_retry_wait_min
     int retryWaitMaxMs = 1200;   // servicer_retry_wait_max
-    int notReadyRecheckMs = 1000; // node unknown, or the relay's session is not reached yet (DECISIONS 6)
+    int notReadyRecheckMs = 1000; // the relay's session is not reached yet by its node (DECISIONS 6)
+    // The node has no /check reply yet (start-up): looked at again this often, so a replay starts as soon as
+    // the first check lands (a lookup per node and turn; 1 s cost every replay a second).
+    int unknownNodeRecheckMs = 50;
     // Replay (pull-based): the next outbox page is asked for once no more than this many replayed relays are
     // still held here (queued, waiting or in flight). Replay memory ≤ this + replayPagesInFlight pages.
     int replayLowWater = 2500;
