@@ -12,6 +12,8 @@
 #include "logging.h"
 #include "mesh/meshnode.h"
 
+Q_LOGGING_CATEGORY(lcApp, "pocket.app")
+
 namespace pocket::app {
 
 namespace {
@@ -36,7 +38,7 @@ int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
         return 1;
     }
     installLogging(loaded->config.logLevel);
-    for (const ConfigIssue& issue : loaded->warnings) qWarning().noquote() << "config:" << issue.toString();
+    for (const ConfigIssue& issue : loaded->warnings) qCWarning(lcApp).noquote() << "config:" << issue.toString();
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) {
         err << "start-mesh: cannot create the signal pipe\n";
@@ -70,21 +72,21 @@ int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
         [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &sig, 1);
         if (sig == SIGHUP || sig == SIGUSR1) {
             const QString name = sig == SIGHUP ? QStringLiteral("SIGHUP") : QStringLiteral("SIGUSR1");
-            qInfo().noquote() << name << "received: reloading keys and chains";
+            qCInfo(lcApp).noquote() << name << "received: reloading keys and chains";
             const ReloadReport report = node.reload(name);
-            qInfo().noquote() << name << "reload" << (report.ok() ? "done:" : "kept the last good state:")
+            qCInfo(lcApp).noquote() << name << "reload" << (report.ok() ? "done:" : "kept the last good state:")
                               << report.keyCount << "servicer keys," << report.nodeCount << "nodes,"
                               << report.chainCount << "chains" << (report.changed() ? "(changed)" : "(unchanged)");
             return;
         }
-        qInfo().noquote() << "signal" << int(sig) << "received: stopping";
+        qCInfo(lcApp).noquote() << "signal" << int(sig) << "received: stopping";
         QCoreApplication::quit();
     });
     QObject::connect(&node, &MeshNode::stopRequested, QCoreApplication::instance(), &QCoreApplication::quit,
                      Qt::QueuedConnection);
     const int rc = QCoreApplication::exec();
     node.stop(5000);
-    qInfo() << "mesh node stopped";
+    qCInfo(lcApp) << "mesh node stopped";
     return rc;
 }
 
