@@ -314,13 +314,6 @@ Result<void> OutboxWorker::openDatabase()
     // RETURNING tells which node and age the row had, so the in-memory depth stays exact.
     if (!m_delete->prepare(QStringLiteral("DELETE FROM relays WHERE proof_hash = ? RETURNING node_url, created_ms")))
         return failOpen(QStringLiteral("preparing DELETE"), outboxschema::errorText(m_delete->lastError()));
-    // A replayed relay's seq is known: SQLite finds the row by rowid (no search of the proof_hash index
-    // for it; the index entry itself is still deleted). The proof_hash term makes a stale seq a miss.
-    m_deleteBySeq.emplace(m_db);
-    m_deleteBySeq->setForwardOnly(true);
-    if (!m_deleteBySeq->prepare(
-            QStringLiteral("DELETE FROM relays WHERE seq = ? AND proof_hash = ? RETURNING node_url, created_ms")))
-        return failOpen(QStringLiteral("preparing DELETE"), outboxschema::errorText(m_deleteBySeq->lastError()));
     m_page.emplace(m_db);
     m_page->setForwardOnly(true);
     if (!m_page->prepare(QStringLiteral(
@@ -470,13 +463,8 @@ void OutboxWorker::commitBatch(std::vector<OutboxOp>& batch)
                     ++duplicates; // INSERT OR IGNORE: the same relay was already stored
             } else {
                 ++removes;
-                QSqlQuery& q = op.seq > 0 ? *m_deleteBySeq : *m_delete;
-                if (op.seq > 0) {
-                    q.bindValue(0, op.seq);
-                    q.bindValue(1, blob(op.proofHash));
-                } else {
-                    q.bindValue(0, blob(op.proofHash));
-                }
+                QSqlQuery& q = *m_delete;
+                q.bindValue(0, blob(op.proofHash));
                 if (!q.exec()) {
                     error = outboxschema::errorText(q.lastError());
                     break;
@@ -637,7 +625,6 @@ void OutboxWorker::stepReplays()
             while (q.next()) {
                 job.cursor = q.value(0).toLongLong();
                 OutboxRelay r;
-                r.seq = job.cursor;
                 r.proofHash = q.value(1).toByteArray();
                 r.nodeUrl = q.value(2).toString();
                 r.servicerAddress = q.value(3).toString().toLatin1();
@@ -753,7 +740,6 @@ void OutboxWorker::closeDatabase()
 {
     m_insert.reset();
     m_delete.reset();
-    m_deleteBySeq.reset();
     m_page.reset();
     if (m_db.isValid()) {
         m_db.close();

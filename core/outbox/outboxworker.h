@@ -63,7 +63,6 @@ struct OutboxOp
     QByteArray proofHash;
     RemovalReason reason = RemovalReason::Delivered;
     QString detail;
-    qint64 seq = 0; // > 0: delete by rowid (checked against proofHash)
     int attempts = 0;
     // Barrier: released once everything before it is committed
     std::shared_ptr<OutboxBarrier> barrier;
@@ -177,7 +176,6 @@ private:
     QSqlDatabase m_db;
     std::optional<QSqlQuery> m_insert;
     std::optional<QSqlQuery> m_delete;
-    std::optional<QSqlQuery> m_deleteBySeq; // rowid lookup instead of a proof_hash index search
     std::optional<QSqlQuery> m_page;
     QTimer* m_syncTimer = nullptr;
     bool m_dirtySinceSync = false;

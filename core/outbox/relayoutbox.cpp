@@ -133,7 +133,7 @@ void RelayOutbox::store(OutboxRelay relay, QObject* context, CommitCallback comm
     m_dispatcher->post(sinkId, std::move(d));
 }
 
-void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, const QString& detail, qint64 seq)
+void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, const QString& detail)
 {
     if (proofHash.size() != kProofHashSize) {
         qCWarning(lcOutbox) << "relay outbox: remove() with a proof hash of" << proofHash.size()
@@ -150,7 +150,6 @@ void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, cons
     op.proofHash = proofHash;
     op.reason = reason;
     op.detail = detail;
-    op.seq = seq;
     m_shared->ops.push_back(std::move(op));
     ++m_shared->queuedRemoves;
     m_shared->wakeLocked();

@@ -57,17 +57,8 @@ struct OutboxRelay
     qint64 sessionHeight = 0;
     QByteArray body;            // the exact Go-JSON notify body (PROTOCOL §5.2.1)
     qint64 createdMs = 0;       // ms since the epoch, when the mesh accepted the relay
-    // The row's seq (integer primary key), set on relays read by replay(); 0 = not known (store() ignores
-    // it). remove() with it deletes by rowid instead of looking the proof hash up in its unique index
-    // first (docs/benchmark.md, round 2). Not part of the relay's identity: operator== ignores it.
-    qint64 seq = 0;
 
-    bool operator==(const OutboxRelay& o) const
-    {
-        return proofHash == o.proofHash && nodeUrl == o.nodeUrl && servicerAddress == o.servicerAddress
-            && chain == o.chain && appPubKey == o.appPubKey && sessionHeight == o.sessionHeight && body == o.body
-            && createdMs == o.createdMs;
-    }
+    bool operator==(const OutboxRelay&) const = default;
 };
 
 // Why a relay left the outbox (DECISIONS 4). The names are stable: metric labels and log words.
@@ -164,10 +155,7 @@ public:
     // Queues the deletion (same transactions as stores). Unknown hashes are counted, not an error.
     // Counted per reason in stats(); logged at debug level, aggregated per transaction (the caller logs
     // each non-delivered removal when it decides it).
-    // `seq` (OutboxRelay::seq of a replayed relay, 0 if unknown) lets the worker delete the row by its
-    // rowid; the row is deleted only if its proof hash matches too, so a wrong seq is a miss, never the
-    // deletion of another relay (DECISIONS 4: nothing lost).
-    void remove(const QByteArray& proofHash, RemovalReason reason, const QString& detail = {}, qint64 seq = 0);
+    void remove(const QByteArray& proofHash, RemovalReason reason, const QString& detail = {});
 
     // Streams every relay committed before this call (and not removed before its page is read) in pages
     // of at most replayPageSize, oldest first (commit order, which is createdMs order unless the clock

@@ -178,7 +178,7 @@ void Notifier::start(const QString& nodeUrl, Job job)
                              }
                              q.release(job.relay.createdMs);
                              if (!key.isEmpty()) m_sessions->relayDelivered(key);
-                             m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {}, job.relay.seq);
+                             m_outbox->remove(job.relay.proofHash, RemovalReason::Delivered, {});
                              observe(nodeUrl, job, &outcome, durationMs, {});
                              Q_EMIT relayFinished(job.relay.proofHash, QStringLiteral("delivered"));
                              jobDone(job);
@@ -235,7 +235,7 @@ void Notifier::finish(NodeQueue& q, const Job& job, RemovalReason reason, const 
     if (!key.isEmpty()) m_sessions->relayDropped(key);
     qCWarning(lcNotify).noquote() << "relay" << crypto::hexEncode(job.relay.proofHash) << "removed without delivery ("
                                   << name << "):" << detail;
-    m_outbox->remove(job.relay.proofHash, reason, detail, job.relay.seq);
+    m_outbox->remove(job.relay.proofHash, reason, detail);
     Q_EMIT relayFinished(job.relay.proofHash, name);
     jobDone(job);
 }

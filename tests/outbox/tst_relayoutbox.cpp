@@ -158,7 +158,6 @@ private Q_SLOTS:
     void removalReasonNames();
     void storeReopenReplay();
     void removeAndStats();
-    void removeBySeq();
     void duplicateProofHash();
     void groupCommitBatches();
     void callbacksRunOnContextThread();
@@ -246,56 +245,6 @@ void TestRelayOutbox::storeReopenReplay()
         QCOMPARE(r, stored.value(r.proofHash)); // every field round-trips exactly
         if (i > 0) QVERIFY(out.relays[i - 1].createdMs < r.createdMs); // oldest first
     }
-}
-
-// remove() with a replayed relay's seq deletes that row by rowid; a seq that does not belong to the proof
-// hash never deletes the other relay (nothing lost, DECISIONS 4), it is a miss.
-void TestRelayOutbox::removeBySeq()
-{
-    QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("relays.sqlite"));
-    QObject context;
-    RelayOutbox outbox(optionsFor(path));
-    QVERIFY(outbox.open());
-    Commits commits;
-    for (int i = 0; i < 5; ++i) outbox.store(makeRelay(i), &context, commits.callback());
-    QVERIFY(waitFor([&] { return commits.ok == 5; }));
-
-    Replayed first;
-    QVERIFY(replayAll(outbox, &context, first));
-    QCOMPARE(first.relays.size(), 5);
-    QHash<QByteArray, qint64> seqOf;
-    qint64 previous = 0;
-    for (const OutboxRelay& r : std::as_const(first.relays)) {
-        QVERIFY2(r.seq > previous, "replayed relays carry their increasing seq");
-        previous = r.seq;
-        seqOf.insert(r.proofHash, r.seq);
-        OutboxRelay withoutSeq = r;
-        withoutSeq.seq = 0;
-        QVERIFY(withoutSeq == r); // seq is not part of the relay's identity
-    }
-    const QByteArray h0 = makeRelay(0).proofHash, h1 = makeRelay(1).proofHash, h2 = makeRelay(2).proofHash;
-    outbox.remove(h0, RemovalReason::Delivered, {}, seqOf.value(h0));      // by rowid: removed
-    outbox.remove(h1, RemovalReason::Delivered, {}, seqOf.value(h2));      // wrong seq: a miss, h1 and h2 stay
-    outbox.remove(h0, RemovalReason::Delivered, {}, seqOf.value(h0));      // already gone: a miss
-    outbox.remove(h2, RemovalReason::Expired, {}, seqOf.value(h2) + 1000); // unknown seq: a miss
-    outbox.remove(makeRelay(3).proofHash, RemovalReason::Rejected, QStringLiteral("code 74")); // by hash
-    outbox.flush();
-    const OutboxStats s = outbox.stats();
-    QCOMPARE(s.removed, 2u);
-    QCOMPARE(s.removeMisses, 3u);
-    QCOMPARE(s.depth, 3);
-    QCOMPARE(s.removedFor(RemovalReason::Delivered), 1u);
-    QCOMPARE(s.removedFor(RemovalReason::Rejected), 1u);
-
-    Replayed after;
-    QVERIFY(replayAll(outbox, &context, after));
-    QSet<QByteArray> left;
-    for (const OutboxRelay& r : std::as_const(after.relays)) {
-        left.insert(r.proofHash);
-        QCOMPARE(r.seq, seqOf.value(r.proofHash));
-    }
-    QCOMPARE(left, (QSet<QByteArray>{h1, h2, makeRelay(4).proofHash}));
 }
 
 void TestRelayOutbox::removeAndStats()
