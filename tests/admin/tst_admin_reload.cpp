@@ -156,6 +156,8 @@ private Q_SLOTS:
         const QJsonArray keys = localnetKeys(net);
         QVERIFY(writeFile(net.dataDir(), "key/key.json", keyFileJson(keysOnNodes(keys, {a, b}))));
         QVERIFY2(net.startMesh(&error), qPrintable(error));
+        // Ready means one node can serve; key 1 lives on node b, which may not have had its first /check yet.
+        QVERIFY2(waitFor([&] { return nodeView(net, b).value("available").toBool(); }, 20000), qPrintable(net.meshLogTail()));
         failNotifications(net, true);
         const RelayBatch stored = serveAll(net, 1, 3, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
