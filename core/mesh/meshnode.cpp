@@ -140,6 +140,9 @@ Result<void> MeshNode::start()
     m_validator = std::make_unique<SessionValidator>(m_servicer.get(), &m_shared.sessions, &m_shared.nodes,
                                                      SessionValidatorOptions{});
     m_shared.validator = m_validator.get();
+    m_validator->setObserver([m = m_metrics.get()](const SessionInfo& s, bool requeue) {
+        m->recordSessionValidationQueued(s.chain, s.sessionHeight, s.appPubKey, s.servicerAddressHex, requeue);
+    });
 
     NotifierOptions notifyOptions;
     notifyOptions.maxInFlightPerNode = clampInt(std::max<qint64>(1, cfg.servicerMaxWorkers));

@@ -23,6 +23,7 @@ void SessionValidator::enqueue(const QByteArray& key)
     if (m_pending.contains(key)) return;
     m_pending.insert(key);
     m_queue.push_back(key);
+    observe(key, false);
     pump();
 }
 
@@ -30,8 +31,15 @@ void SessionValidator::retryLater(const QByteArray& key, int delayMs)
 {
     QTimer::singleShot(delayMs, this, [this, key] {
         m_queue.push_back(key);
+        observe(key, true);
         pump();
     });
+}
+
+void SessionValidator::observe(const QByteArray& key, bool requeue)
+{
+    if (!m_observer) return;
+    if (const auto info = m_sessions->get(key)) m_observer(*info, requeue);
 }
 
 void SessionValidator::pump()

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QSet>
 #include <deque>
+#include <functional>
 
 #include "servicer/nodestatus.h"
 #include "servicer/servicerclient.h"
@@ -34,6 +35,9 @@ public:
     int queued() const { return int(m_queue.size()); }
     int inFlight() const { return m_inFlight; }
     qint64 validations() const { return m_validations; }
+    // Called (control thread) each time a validation task is queued: first time (requeue false) or again after
+    // a retry delay (requeue true) — the reference's optimistic_session_queue_count (PROTOCOL §11).
+    void setObserver(std::function<void(const SessionInfo&, bool requeue)> observer) { m_observer = std::move(observer); }
 
 Q_SIGNALS:
     void sessionChecked(const QByteArray& sessionKey, bool valid);
@@ -42,6 +46,7 @@ private:
     void enqueue(const QByteArray& key);
     void pump();
     void retryLater(const QByteArray& key, int delayMs);
+    void observe(const QByteArray& key, bool requeue);
 
     ServicerClient* m_client;
     SessionCache* m_sessions;
@@ -51,6 +56,7 @@ private:
     QSet<QByteArray> m_pending;     // queued, waiting for a timer or in flight
     int m_inFlight = 0;
     qint64 m_validations = 0;
+    std::function<void(const SessionInfo&, bool)> m_observer;
 };
 
 } // namespace pocket

@@ -133,6 +133,37 @@ private Q_SLOTS:
         QVERIFY2(why.isEmpty(), qPrintable(why));
         QCOMPARE(net.meshLog().count("relay refused with HTTP"), 1);
     }
+
+    void sessionValidationQueueCounted()
+    {
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({}, &error), qPrintable(error));
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const VectorKeys keys = vectorKeys();
+        Payload p;
+        p.data = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_chainId\",\"id\":8}";
+        p.method = "POST";
+        for (qint64 e = 1; e <= 2; ++e) { // two relays of one session: one validation task
+            const Relay r = craftRelay(keys, p, keys.sessionHeight, 888000 + e);
+            const QString why = checkRelaySuccess(net.postRelay(jsRelayBody(r)), proofHashHexOf(r), r.proof.servicerPubKey);
+            QVERIFY2(why.isEmpty(), qPrintable(why));
+        }
+        const int port = net.info().value("metrics_port").toInt();
+        QVERIFY(port > 0);
+        QByteArray line;
+        QVERIFY2(waitFor([&] {
+            const Answer a = net.request("GET", QStringLiteral("http://127.0.0.1:%1/metrics").arg(port));
+            for (const QByteArray& l : a.body.split('\n'))
+                if (l.startsWith("pocketcore_geo_mesh_optimistic_session_queue_count{")) line = l;
+            return !line.isEmpty();
+        }, 10000), "no optimistic_session_queue_count series");
+        QVERIFY2(line.contains("chain_id=\"0021\""), line.constData());
+        QVERIFY2(line.contains("session_height=\"" + QByteArray::number(keys.sessionHeight) + "\""), line.constData());
+        QVERIFY2(line.contains("application_public_key=\"" + keys.app.publicKeyHex + "\""), line.constData());
+        QVERIFY2(line.contains("requeue=\"false\""), line.constData());
+        QVERIFY2(line.endsWith(" 1"), line.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRelayMonitor)
