@@ -308,7 +308,10 @@ QByteArray outboxJson(const AdminOutboxView& v)
         w.key("oldest_pending_age_ms").integer(age(q.oldestCreatedMs));
         w.key("queued").integer(q.queued);
         w.key("removed_by_reason");
-        removedByReason(w, q.removedByReason);
+        // The notifier counts deliveries apart (`delivered`); they are removals too, as in the totals.
+        QHash<QString, qint64> byReason = q.removedByReason;
+        byReason[removalReasonName(RemovalReason::Delivered)] += q.delivered;
+        removedByReason(w, byReason);
         w.key("retries").integer(q.retries);
         w.key("url").string(masked(it.key()));
         w.key("waiting").integer(q.waiting);

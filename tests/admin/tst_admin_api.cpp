@@ -288,6 +288,7 @@ private Q_SLOTS:
         QCOMPARE(nodes.first().toObject().value("url").toString(), m_net.emulatorUrl());
         QCOMPARE(nodes.first().toObject().value("name").toString(), QStringLiteral("localnet"));
         QCOMPARE(nodes.first().toObject().value("delivered").toInt(), 5);
+        QCOMPARE(nodes.first().toObject().value("removed_by_reason").toObject().value("delivered").toInt(), 5);
         QCOMPARE(nodes.first().toObject().value("depth").toInt(), 0);
         QCOMPARE(nodes.first().toObject().value("oldest_pending_age_ms").toInt(), 0);
 
