@@ -77,11 +77,8 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
-        QString error;
-        QVERIFY2(m_net.stopMesh(&error), qPrintable(error + "\n" + m_net.meshLogTail()));
-        QVERIFY2(m_net.stopLocalnet(&error), qPrintable(error));
-        const QStringList reports = m_net.sanitizerReports();
-        QVERIFY2(reports.isEmpty(), qPrintable(reports.join('\n')));
+        QString why;
+        QVERIFY2(m_net.shutdown(&why), qPrintable(why));
     }
 
     // DECISIONS 8: missing or wrong Authorization is a 401 on every route, stop included; the value sent is

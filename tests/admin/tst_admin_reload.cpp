@@ -92,11 +92,8 @@ private:
 
     static void finish(MeshNet& net)
     {
-        QString error;
-        QVERIFY2(net.stopMesh(&error), qPrintable(error + "\n" + net.meshLogTail()));
-        QVERIFY2(net.stopLocalnet(&error), qPrintable(error));
-        const QStringList reports = net.sanitizerReports();
-        QVERIFY2(reports.isEmpty(), qPrintable(reports.join('\n')));
+        QString why;
+        QVERIFY2(net.shutdown(&why), qPrintable(why));
     }
 
 private Q_SLOTS:

@@ -246,6 +246,25 @@ bool MeshNet::stopMesh(QString* error)
     return true;
 }
 
+bool MeshNet::shutdown(QString* why)
+{
+    QString error;
+    if (!stopMesh(&error)) {
+        *why = error + QLatin1Char('\n') + meshLogTail();
+        return false;
+    }
+    if (!stopLocalnet(&error)) {
+        *why = error;
+        return false;
+    }
+    const QStringList reports = sanitizerReports();
+    if (!reports.isEmpty()) {
+        *why = reports.join(QLatin1Char('\n'));
+        return false;
+    }
+    return true;
+}
+
 bool MeshNet::signalMesh(int signal)
 {
     if (!meshRunning()) return false;

@@ -78,6 +78,9 @@ public:
     // Graceful stops; false (with the reason) when the exit was not clean.
     bool stopMesh(QString* error);
     bool stopLocalnet(QString* error);
+    // The end of every integration test: both stopped gracefully and no sanitizer report in any child's log.
+    // False with the reason (and the mesh log tail when the mesh did not stop cleanly).
+    bool shutdown(QString* why);
     // Waits until the mesh exits by itself (e.g. after POST /v1/private/mesh/stop); false on timeout. Its log
     // stays in meshLog().
     bool waitMeshExit(int timeoutMs, int* exitCode);

@@ -56,7 +56,8 @@ private Q_SLOTS:
         const Relay r = craftRelay(keys, p, keys.sessionHeight, 424242);
         const QString why = checkRelaySuccess(net.postRelay(jsRelayBody(r)), proofHashHexOf(r), r.proof.servicerPubKey);
         QVERIFY2(why.isEmpty(), qPrintable(why + "\n" + net.meshLogTail()));
-        QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
 
     void failedConnectivityRetriedUntilItRecovers()
@@ -72,7 +73,8 @@ private Q_SLOTS:
         QVERIFY2(waitFor([&] { return firstNode(net).value("connectivity").toBool(); }, 30000),
                  qPrintable(QJsonDocument(net.meshHealth()).toJson() + net.meshLogTail()));
         QVERIFY(net.meshLog().contains("connectivity ok"));
-        QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
 
     void reloadSignalsKeepTheMeshRunning()
@@ -97,7 +99,8 @@ private Q_SLOTS:
         QVERIFY2(waitFor([&] { return net.meshLog().contains("SIGHUP reload kept the last good state"); }, 20000),
                  qPrintable(net.meshLogTail()));
         QVERIFY(net.meshRunning());
-        QVERIFY2(net.sanitizerReports().isEmpty(), qPrintable(net.sanitizerReports().join('\n')));
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
 
     void refusedRelayLoggedWhenAsked()
@@ -132,6 +135,8 @@ private Q_SLOTS:
         const QString why = checkRelaySuccess(net.postRelay(jsRelayBody(good)), proofHashHexOf(good), good.proof.servicerPubKey);
         QVERIFY2(why.isEmpty(), qPrintable(why));
         QCOMPARE(net.meshLog().count("relay refused with HTTP"), 1);
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
 
     void sessionValidationQueueCounted()
@@ -163,6 +168,8 @@ private Q_SLOTS:
         QVERIFY2(line.contains("application_public_key=\"" + keys.app.publicKeyHex + "\""), line.constData());
         QVERIFY2(line.contains("requeue=\"false\""), line.constData());
         QVERIFY2(line.endsWith(" 1"), line.constData());
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
 };
 

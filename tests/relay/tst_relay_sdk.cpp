@@ -169,12 +169,8 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
-        QString error;
-        const bool meshStopped = m_net.stopMesh(&error);
-        QVERIFY2(meshStopped, qPrintable(error + "\n" + m_net.meshLogTail()));
-        QVERIFY2(m_net.stopLocalnet(&error), qPrintable(error));
-        const QStringList reports = m_net.sanitizerReports();
-        QVERIFY2(reports.isEmpty(), qPrintable(reports.join('\n')));
+        QString why;
+        QVERIFY2(m_net.shutdown(&why), qPrintable(why));
     }
 };
 
