@@ -206,7 +206,8 @@ bool MeshNet::startMesh(QString* error, int readyTimeoutMs)
         m_oldMeshLogs += m_mesh->stderrText();
     }
     m_mesh = std::make_unique<Child>();
-    const QStringList args{QStringLiteral("start-mesh"), QStringLiteral("--datadir"), m_dir.path()};
+    const QStringList args = QStringList{QStringLiteral("start-mesh"), QStringLiteral("--datadir"), m_dir.path()}
+                             + m_meshExtraArgs;
     if (!m_mesh->start(buildPath(QStringLiteral("headless/pocket-mesh-headless")), args, error)) return false;
     QJsonObject health;
     const bool ready = waitFor([&] {

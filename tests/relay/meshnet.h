@@ -72,8 +72,9 @@ public:
     bool startLocalnet(const QStringList& extraArgs, QString* error);
     // Merges keys into <datadir>/config/config.json before the mesh starts (e.g. client_rpc_max_bytes_size).
     bool patchMeshConfig(const QJsonObject& overrides, QString* error);
-    // pocket-mesh-headless start-mesh --datadir <dir>; waits until /v1/private/mesh/health says ready.
+    // pocket-mesh-headless start-mesh --datadir <dir> [extra args]; waits until /v1/private/mesh/health says ready.
     bool startMesh(QString* error, int readyTimeoutMs = 90000);
+    void setMeshExtraArgs(const QStringList& args) { m_meshExtraArgs = args; } // e.g. --simulateRelay
     void killMesh(); // SIGKILL
     // Graceful stops; false (with the reason) when the exit was not clean.
     bool stopMesh(QString* error);
@@ -119,6 +120,7 @@ public:
 
 private:
     QTemporaryDir m_dir;
+    QStringList m_meshExtraArgs;
     Child m_localnet;
     std::unique_ptr<Child> m_mesh;
     QByteArray m_oldMeshLogs; // stderr of mesh runs that ended

@@ -171,6 +171,46 @@ private Q_SLOTS:
         QString stopWhy;
         QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
     }
+
+    // PROTOCOL §6.1: /v1/client/sim only with --simulateRelay; the chain answer as a JSON string literal,
+    // sorted like a relay's; unknown chain → 400 with error 46; nothing stored or notified.
+    void simulatedRelays()
+    {
+        MeshNet net;
+        QString error;
+        QVERIFY2(net.startLocalnet({}, &error), qPrintable(error));
+        net.setMeshExtraArgs({"--simulateRelay"});
+        QVERIFY2(net.startMesh(&error), qPrintable(error));
+        const QString url = net.meshUrl() + "/v1/client/sim";
+        const QByteArray body = "{\"relay_network_id\":\"0021\",\"payload\":{\"data\":"
+                                "\"{\\\"jsonrpc\\\":\\\"2.0\\\",\\\"method\\\":\\\"eth_chainId\\\",\\\"id\\\":5}\","
+                                "\"method\":\"POST\",\"path\":\"\",\"headers\":null}}";
+        const Answer ok = net.request("POST", url, body);
+        QCOMPARE(ok.status, 200);
+        const QJsonDocument wrapped = QJsonDocument::fromJson("[" + ok.body + "]");
+        QVERIFY2(wrapped.isArray() && wrapped.array().first().isString(), ok.body.constData());
+        const QJsonObject chainAnswer = QJsonDocument::fromJson(wrapped.array().first().toString().toUtf8()).object();
+        QCOMPARE(chainAnswer.value("id").toInt(), 5);
+        QVERIFY2(chainAnswer.contains("result"), ok.body.constData());
+
+        QByteArray unknown = body;
+        unknown.replace("\"0021\"", "\"0999\"");
+        const Answer bad = net.request("POST", url, unknown);
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.json().value("code").toInt(), 400);
+        QVERIFY2(bad.json().value("message").toString().contains("46"), bad.body.constData());
+        QCOMPARE(net.request("POST", url, "{not json").status, 400);
+        QCOMPARE(net.meshHealth().value("outbox").toObject().value("delivered").toInt(), 0); // never notified
+        QString stopWhy;
+        QVERIFY2(net.shutdown(&stopWhy), qPrintable(stopWhy));
+
+        // Without the flag the route does not exist.
+        MeshNet plain;
+        QVERIFY2(plain.startLocalnet({}, &error), qPrintable(error));
+        QVERIFY2(plain.startMesh(&error), qPrintable(error));
+        QCOMPARE(plain.request("POST", plain.meshUrl() + "/v1/client/sim", body).status, 404);
+        QVERIFY2(plain.shutdown(&stopWhy), qPrintable(stopWhy));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRelayMonitor)
