@@ -53,6 +53,10 @@ done
 echo "   servicer evidence (relays notified and accepted): $n"
 echo "== mesh health"
 curl -s -H "Authorization: $token" "$mesh/v1/private/mesh/health"
+echo "== admin API: servicer nodes (docs/admin-api.md)"
+curl -s -H "Authorization: $token" "$mesh/v1/private/mesh/nodes"
+echo "== Prometheus metrics on pocket_prometheus_port (docs/metrics.md), relay counters"
+curl -s "http://127.0.0.1:$(field metrics_port)/metrics" | grep -E '^pocketcore_geo_mesh_relay_count|^pocket_mesh_outbox_relays' || true
 echo "== mesh log"
 cat "$work/mesh.log"
 if [ "${KEEP:-0}" = 1 ]; then echo "running; Ctrl-C to stop"; wait; fi

@@ -61,7 +61,7 @@ void NodeMonitor::probe(const QString& url)
         QStringList errors;
     };
     auto state = std::make_shared<Probe>();
-    for (const QString endpoint : {QStringLiteral("relay"), QStringLiteral("session"), QStringLiteral("check")}) {
+    for (const QString& endpoint : {QStringLiteral("relay"), QStringLiteral("session"), QStringLiteral("check")}) {
         m_client->verify(url, endpoint, this, [this, url, state](bool ok, QString error) {
             if (!ok) state->errors.append(error);
             if (--state->remaining > 0) return;
