@@ -129,8 +129,9 @@ void SessionCache::markValidating(const QByteArray& key)
 {
     QMutexLocker lock(&m_mutex);
     auto it = m_sessions.find(key);
-    if (it != m_sessions.end() && it->info.state == SessionState::Unvalidated)
-        it->info.state = SessionState::Validating;
+    if (it == m_sessions.end()) return;
+    it->deliveredAtRequest = it->info.relaysDelivered;
+    if (it->info.state == SessionState::Unvalidated) it->info.state = SessionState::Validating;
 }
 
 void SessionCache::validated(const QByteArray& key, qint64 remainingRelays, const QByteArray& dispatchJson)
@@ -141,8 +142,12 @@ void SessionCache::validated(const QByteArray& key, qint64 remainingRelays, cons
     it->info.state = SessionState::Valid;
     it->info.dispatchJson = internDispatchLocked(key, dispatchJson);
     // The servicer counts only relays already in its evidence; ours still in flight come off the allowance.
-    if (remainingRelays >= 0)
-        it->info.remainingRelays = std::max<qint64>(0, remainingRelays - it->info.relaysInFlight);
+    // So do the ones delivered while the request was under way: the servicer may have answered before or after
+    // counting them, and counting them twice can only serve fewer relays, never one it refuses with 71.
+    if (remainingRelays >= 0) {
+        const qint64 deliveredSince = std::max<qint64>(0, it->info.relaysDelivered - it->deliveredAtRequest);
+        it->info.remainingRelays = std::max<qint64>(0, remainingRelays - it->info.relaysInFlight - deliveredSince);
+    }
 }
 
 void SessionCache::invalidate(const QByteArray& key, const PocketError& error, const QByteArray& dispatchJson)

@@ -113,6 +113,7 @@ private:
         SessionInfo info;
         QSet<QByteArray> proofHashes; // exact duplicate detection, bounded by the relay allowance
         bool validationRequested = false; // an admission told its caller to schedule the validation
+        qint64 deliveredAtRequest = 0;    // relaysDelivered when the last /session request was sent
     };
     // The stored copy of `dispatch` for session `key`: an identical buffer already held by a session of the
     // same header if there is one. A dispatch lists the session's nodes (the bench's emulator lists 500:

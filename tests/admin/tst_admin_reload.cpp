@@ -282,6 +282,8 @@ private Q_SLOTS:
         QString why;
         serveAll(net, 1, 1, &why);
         QVERIFY2(why.isEmpty(), qPrintable(why));
+        // That relay reaches node b first (else it would join the three held below).
+        QVERIFY2(waitFor([&] { return outboxDepth(net) == 0; }, 10000), qPrintable(net.meshLogTail()));
 
         // Relays of key 1 wait for node b; node b leaves the file.
         failNotifications(net, true);

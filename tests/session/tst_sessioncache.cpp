@@ -43,6 +43,27 @@ private Q_SLOTS:
         QCOMPARE(cache.get(first->sessionKey)->relaysInFlight, 2);
     }
 
+    // A /session reply races with notifications: relays delivered while the request was under way may be
+    // missing from the servicer's count. They come off the allowance so the mesh never serves past it.
+    void deliveriesDuringValidationComeOffTheAllowance()
+    {
+        SessionCache cache;
+        const HeightView node{10, 4, 0};
+        QByteArray key;
+        for (int i = 1; i <= 3; ++i) key = cache.admit(request(9), proof(i), node)->sessionKey;
+        cache.markValidating(key);   // the servicer will answer "20 left" (it has none of the 3 yet)
+        cache.relayDelivered(key);   // two notifications land before that answer is read
+        cache.relayDelivered(key);
+        cache.validated(key, 20, QByteArray("{}"));
+        const auto info = cache.get(key);
+        QCOMPARE(info->relaysInFlight, 1);
+        QCOMPARE(info->remainingRelays, 17); // 3 served + 17 = the allowance of 20
+        // A later validation counts only what was delivered after its own request.
+        cache.markValidating(key);
+        cache.validated(key, 18, QByteArray("{}")); // the servicer now holds 2
+        QCOMPARE(cache.get(key)->remainingRelays, 17);
+    }
+
     void rejectsStaleAndFarFutureHeights()
     {
         SessionCache cache;
