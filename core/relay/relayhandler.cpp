@@ -86,7 +86,8 @@ void RelayHandler::handle(const QByteArray& body, std::function<void(RelayReply)
     if (admission->created) m_shared->validator->schedule(admission->sessionKey);
     event.validated = true;
 
-    // 8. Durable before the answer (DECISIONS 4): store and chain call run together, the answer waits for both.
+    // 8. Durable before the chain is called (DECISIONS 4): the chain call starts once the relay is committed,
+    // so every relay the chain served (and the client may have been answered for) is in the outbox.
     OutboxRelay stored;
     stored.proofHash = proof->proofHash;
     stored.nodeUrl = servicer->nodeUrl;
@@ -97,56 +98,42 @@ void RelayHandler::handle(const QByteArray& body, std::function<void(RelayReply)
     stored.body = encodeRelay(relay);
     stored.createdMs = QDateTime::currentMSecsSinceEpoch();
 
-    struct Join
-    {
-        bool storeDone = false;
-        bool storeOk = false;
-        QString storeError;
-        bool chainDone = false;
-        Result<ChainResult> chainResult = fail(PocketError::internal(QString()));
-        int chainStatus = 0;
-    };
-    auto join = std::make_shared<Join>();
-    auto finish = [this, join, reply, stored, servicer = *servicer, proofHashHex = proof->proofHashHex, sessionKey,
-                   timer, event]() mutable {
-        if (!join->storeDone || !join->chainDone) return;
-        event.chainStatus = join->chainStatus;
-        event.totalMs = timer->elapsed();
-        if (!join->storeOk) {
+    auto afterStore = [this, reply, stored, chain, payload = relay.payload, servicer = *servicer,
+                       proofHashHex = proof->proofHashHex, sessionKey, timer,
+                       event](bool ok, const QString& storeError) mutable {
+        if (!ok) {
             // Never serve a relay that is not persisted: the client may retry it (its proof is released).
             m_shared->sessions.release(sessionKey, stored.proofHash);
-            qCWarning(lcRelay).noquote() << "relay not stored, answered with an error:" << join->storeError;
-            event.error = PocketError::internal(QStringLiteral("the relay could not be stored: ") + join->storeError);
+            qCWarning(lcRelay).noquote() << "relay not stored, answered with an error:" << storeError;
+            event.error = PocketError::internal(QStringLiteral("the relay could not be stored: ") + storeError);
+            event.totalMs = timer->elapsed();
             if (m_observer) m_observer(event);
             reply(errorReply(*event.error));
             return;
         }
-        // Notified even when the chain call failed: the servicer credits it (PROTOCOL §5.1 step 9).
-        m_shared->notifier->submit(stored);
-        if (!join->chainResult) {
-            event.error = join->chainResult.error();
-            if (m_observer) m_observer(event);
-            reply(errorReply(join->chainResult.error()));
-            return;
-        }
-        event.chainMs = join->chainResult->chainMs;
-        const QByteArray& response = join->chainResult->response;
-        const QByteArray signature = signResponse(servicer.privateKey, response, proofHashHex);
-        if (m_observer) m_observer(event);
-        reply(RelayReply{200, relaySuccessBody(response, signature)});
+        m_chain->execute(chain, payload, this,
+                         [this, reply, stored = std::move(stored), servicer = std::move(servicer),
+                          proofHashHex = std::move(proofHashHex), timer,
+                          event](Result<ChainResult> result, int status) mutable {
+                             event.chainStatus = status;
+                             event.totalMs = timer->elapsed();
+                             // Notified even when the chain call failed: the servicer credits it (PROTOCOL §5.1
+                             // step 9).
+                             m_shared->notifier->submit(stored);
+                             if (!result) {
+                                 event.error = result.error();
+                                 if (m_observer) m_observer(event);
+                                 reply(errorReply(result.error()));
+                                 return;
+                             }
+                             event.chainMs = result->chainMs;
+                             const QByteArray signature =
+                                 signResponse(servicer.privateKey, result->response, proofHashHex);
+                             if (m_observer) m_observer(event);
+                             reply(RelayReply{200, relaySuccessBody(result->response, signature)});
+                         });
     };
-    m_shared->outbox->store(stored, this, [join, finish](bool ok, const QString& error) mutable {
-        join->storeDone = true;
-        join->storeOk = ok;
-        join->storeError = error;
-        finish();
-    });
-    m_chain->execute(chain, relay.payload, this, [join, finish](Result<ChainResult> result, int status) mutable {
-        join->chainDone = true;
-        join->chainResult = std::move(result);
-        join->chainStatus = status;
-        finish();
-    });
+    m_shared->outbox->store(stored, this, std::move(afterStore));
 }
 
 } // namespace pocket

@@ -1,8 +1,8 @@
 #pragma once
 // POST /v1/client/relay (PROTOCOL §5.1 as amended by DECISIONS 1–4): decode, validate in the reference order,
-// admit into the session, then store the relay durably and call the chain at the same time; the client is
-// answered only when both are done, so an answered relay is always in the outbox. One handler per server
-// thread, with that thread's chain executor.
+// admit into the session, store the relay durably, and call the chain once it is committed (DECISIONS 4): a
+// relay the chain served is always in the outbox. One handler per server thread, with that thread's chain
+// executor.
 #include <QByteArray>
 #include <QList>
 #include <QObject>
