@@ -11,6 +11,7 @@
 #include "config/datadir.h"
 #include "logging.h"
 #include "mesh/meshnode.h"
+#include "util/threadscheduling.h"
 
 Q_LOGGING_CATEGORY(lcApp, "pocket.app")
 
@@ -67,6 +68,10 @@ int runStartMesh(const QString& dataDir, bool simulateRelay, QTextStream& err)
         err.flush();
         return 1;
     }
+    // The control thread (notifications, session checks, monitors, admin) serves the server threads in the
+    // background: it does not preempt them when a queued event wakes it (util/threadscheduling.h).
+    if (const QString why = setCurrentThreadClass(ThreadClass::Background); !why.isEmpty())
+        qCDebug(lcApp).noquote() << "control thread stays in the default scheduling class:" << why;
     QObject::connect(&notifier, &QSocketNotifier::activated, &node, [&] {
         char sig = 0;
         [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &sig, 1);

@@ -14,6 +14,7 @@
 
 #include "outbox/outboxschema.h"
 #include "outbox/tsanannotations.h"
+#include "util/threadscheduling.h"
 
 Q_LOGGING_CATEGORY(lcOutbox, "pocket.outbox")
 
@@ -127,10 +128,17 @@ void OutboxBarrier::wait()
 // ---------------------------------------------------------------------------------------------------
 // OutboxShared
 
-void OutboxShared::wakeLocked()
+bool OutboxShared::wakeLocked()
 {
-    if (runPosted || !worker) return;
+    if (runPosted) return false;
     runPosted = true;
+    return true;
+}
+
+void OutboxShared::postRun()
+{
+    std::unique_lock lock(workerMutex);
+    if (!worker) return;
     auto* e = new QEvent(OutboxWorker::runEventType());
     tsanRelease(e);
     QCoreApplication::postEvent(worker, e);
@@ -143,7 +151,9 @@ void OutboxShared::replayPageDone(quint64 replayId, bool delivered)
     if (it == replayFlows.end()) return; // replay already finished
     --it->inFlight;
     if (!delivered) it->cancelled = true;
-    wakeLocked();
+    const bool post = wakeLocked();
+    lock.unlock();
+    if (post) postRun();
 }
 
 void OutboxShared::addRowLocked(const QString& nodeUrl, qint64 createdMs)
@@ -235,6 +245,9 @@ bool OutboxWorker::event(QEvent* e)
 
 Result<void> OutboxWorker::openDatabase()
 {
+    // In the worker's thread: commits batch up behind the server threads instead of preempting them.
+    if (const QString why = setCurrentThreadClass(ThreadClass::Background); !why.isEmpty())
+        qCDebug(lcOutbox).noquote() << "outbox thread stays in the default scheduling class:" << why;
     const QString path = m_options.path;
     if (path.isEmpty()) return fail(outboxschema::sqlError(QStringLiteral("opening"), QStringLiteral("no path")));
     const QFileInfo info(path);
@@ -376,7 +389,9 @@ void OutboxWorker::run()
     m_shared->runPosted = false;
     // Group commit: whatever arrived during this transaction is the next batch. Posting instead of
     // looping lets the sync timer and replay acknowledgements in between.
-    if (!m_shared->ops.empty() || replayReadyLocked()) m_shared->wakeLocked();
+    const bool post = (!m_shared->ops.empty() || replayReadyLocked()) && m_shared->wakeLocked();
+    lock.unlock();
+    if (post) m_shared->postRun();
 }
 
 void OutboxWorker::takeBatchLocked(std::vector<OutboxOp>& batch)

@@ -101,12 +101,18 @@ public:
     qint64 queuedStores = 0;                 // guarded by mutex
     qint64 queuedRemoves = 0;                // guarded by mutex
     bool runPosted = false;                  // guarded by mutex: a RunEvent is queued for the worker
-    QObject* worker = nullptr;               // guarded by mutex: null once the worker is gone
     QHash<quint64, ReplayFlow> replayFlows;  // guarded by mutex
     quint64 nextReplayId = 1;                // guarded by mutex
 
-    // mutex held: makes sure the worker runs (one RunEvent at a time).
-    void wakeLocked();
+    // mutex held: true when the caller must postRun() once it has released mutex (one RunEvent at a time).
+    [[nodiscard]] bool wakeLocked();
+    // mutex NOT held: queues the RunEvent. Posting wakes the worker thread, which takes `mutex` first thing:
+    // posted with `mutex` held, the woken worker would block on it at once and hand the CPU straight back
+    // (two context switches per store on a busy core).
+    void postRun();
+
+    std::mutex workerMutex;                  // guards worker (the worker's lifetime against postRun)
+    QObject* worker = nullptr;               // guarded by workerMutex: null once the worker is gone
     // Any thread: a replay page was handed to onPage (delivered) or dropped with its dead context.
     void replayPageDone(quint64 replayId, bool delivered);
 

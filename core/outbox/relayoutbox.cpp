@@ -46,7 +46,7 @@ RelayOutbox::RelayOutbox(RelayOutboxOptions options, QObject* parent)
     connect(m_worker, &OutboxWorker::committedBatch, this, &RelayOutbox::committedBatch, Qt::DirectConnection);
     connect(m_worker, &OutboxWorker::commitFailed, this, &RelayOutbox::commitFailed, Qt::DirectConnection);
     {
-        std::unique_lock lock(m_shared->mutex);
+        std::unique_lock lock(m_shared->workerMutex);
         m_shared->worker = m_worker;
     }
     m_thread->start();
@@ -56,7 +56,7 @@ RelayOutbox::~RelayOutbox()
 {
     if (auto r = close(); !r) qCWarning(lcOutbox).noquote() << r.error().message;
     {
-        std::unique_lock lock(m_shared->mutex);
+        std::unique_lock lock(m_shared->workerMutex);
         m_shared->worker = nullptr; // no RunEvent after this
     }
     m_thread->quit();
@@ -118,7 +118,9 @@ void RelayOutbox::store(OutboxRelay relay, QObject* context, CommitCallback comm
             op.committed = std::move(committed);
             m_shared->ops.push_back(std::move(op));
             ++m_shared->queuedStores;
-            m_shared->wakeLocked();
+            const bool post = m_shared->wakeLocked();
+            lock.unlock();
+            if (post) m_shared->postRun();
             return;
         }
     }
@@ -152,7 +154,9 @@ void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, cons
     op.detail = detail;
     m_shared->ops.push_back(std::move(op));
     ++m_shared->queuedRemoves;
-    m_shared->wakeLocked();
+    const bool post = m_shared->wakeLocked();
+    lock.unlock();
+    if (post) m_shared->postRun();
 }
 
 void RelayOutbox::replay(QObject* context, PageCallback onPage, DoneCallback onDone)
@@ -184,7 +188,9 @@ void RelayOutbox::replayLeased(QObject* context, LeasedPageCallback onPage, Done
     op.kind = OutboxOp::Kind::Replay;
     op.replay = std::move(request);
     m_shared->ops.push_back(std::move(op));
-    m_shared->wakeLocked();
+    const bool post = m_shared->wakeLocked();
+    lock.unlock();
+    if (post) m_shared->postRun();
 }
 
 OutboxStats RelayOutbox::stats() const
@@ -202,7 +208,9 @@ void RelayOutbox::flush()
         op.kind = OutboxOp::Kind::Barrier;
         op.barrier = barrier;
         m_shared->ops.push_back(std::move(op));
-        m_shared->wakeLocked();
+        const bool post = m_shared->wakeLocked();
+        lock.unlock();
+        if (post) m_shared->postRun();
     }
     barrier->wait();
 }

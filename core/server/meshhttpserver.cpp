@@ -12,6 +12,7 @@
 #endif
 
 #include "server/httpconnection.h"
+#include "util/threadscheduling.h"
 
 Q_DECLARE_LOGGING_CATEGORY(lcHttpServer)
 
@@ -115,6 +116,9 @@ public:
 protected:
     void run() override
     {
+        // Server threads answer clients: the default class, even if the creating thread is a background one
+        // (threads inherit their creator's class).
+        setCurrentThreadClass(ThreadClass::Interactive);
         ServerThreadState state(m_options, m_index, m_counters);
         m_mailbox = state.mailbox;
         QObject owner;
