@@ -605,6 +605,9 @@ http {
     const d = await drain('all load');
     const ev = await getJson(`${ln.emulator_url}/admin/evidence`, {}, 120000);
     const h = await health();
+    const ob = await request('GET', `${meshUrl}/v1/private/mesh/outbox`, { headers: { Authorization: token }, timeoutMs: 5000 });
+    const db = ob.status === 200 ? JSON.parse(ob.body).database : null;
+    report.outbox_batches = db ? { batches: db.batches, operations: db.batched_operations, average: db.batches ? round(db.batched_operations / db.batches, 2) : null } : null;
     const inFlight = meshSent - mesh200;
     report.notification = { mesh_200: mesh200, relays_sent: meshSent, mesh_delivered: h.outbox.delivered ?? null, in_flight_at_wrk_stop: inFlight, emulator_accepted_from_notify: ev.accepted_from_notify,
       emulator_rejected: ev.total_rejected, rejected_by_code: ev.rejected_by_code, outbox_depth: h.outbox.depth, drained: d.drained,
@@ -769,6 +772,7 @@ function markdown() {
   L.push('', '## Notification check', '');
   if (r.notification) {
     const n = r.notification;
+    if (r.outbox_batches) L.push(`Outbox group commit over all load runs: ${r.outbox_batches.operations} stores and removes in ${r.outbox_batches.batches} transactions (**${r.outbox_batches.average}** per transaction).`, '');
     L.push(`After the outbox drained: 200 answers received by the clients **${n.mesh_200}**; emulator evidence accepted from the mesh's notifications **${n.emulator_accepted_from_notify}**; the mesh's own delivered count ${n.mesh_delivered ?? '–'}; rejected ${n.emulator_rejected} ${JSON.stringify(n.rejected_by_code)}; outbox depth ${n.outbox_depth}; non-200 answers ${n.non_200_answers}.`);
     L.push('', `Relays written to the mesh: ${n.relays_sent}. wrk stops at its deadline with up to one request per connection in flight (${n.in_flight_at_wrk_stop} here): the mesh still serves, stores and notifies those, but no client counts their 200. So the check is 200s seen ≤ evidence ≤ relays sent, with nothing rejected and nothing left in the outbox: **${n.emulator_accepted_from_notify >= n.mesh_200 && n.emulator_accepted_from_notify <= n.relays_sent && n.emulator_rejected === 0 && n.outbox_depth === 0 ? 'holds' : 'VIOLATED'}**. (The sessions pass is exact: every one of its relays was answered.)`);
   }

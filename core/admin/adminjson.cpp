@@ -275,6 +275,7 @@ QByteArray outboxJson(const AdminOutboxView& v)
     GoJsonWriter w(1024);
     w.beginObject();
     w.key("database").beginObject();
+    w.key("batched_operations").integer(qint64(v.outbox.batchedOperations));
     w.key("batches").integer(qint64(v.outbox.batches));
     w.key("duplicates").integer(qint64(v.outbox.duplicates));
     w.key("failed_batches").integer(qint64(v.outbox.failedBatches));
