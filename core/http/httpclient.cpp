@@ -7,6 +7,7 @@
 #include <QSslError>
 #include <QSslSocket>
 #include <QTcpSocket>
+#include <algorithm>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
@@ -286,6 +287,7 @@ public:
         Connection* conn = nullptr;
         std::list<Exchange*>::iterator waitIt;
         bool waiting = false;
+        bool startPending = false;   // in m_toStart: send() was called, the request is not written yet
         qint64 deadline = 0;
         Link<Exchange> all;
         Link<Exchange> byDeadline;
@@ -352,6 +354,7 @@ public:
     void onIdleTimer();
     void startQueuedDials();
     void runDeferred();
+    void startPending();
     void flushCompletions(Dispatch& dispatch);
     void scheduleFlush();
     void onFlushTimer();
@@ -406,6 +409,7 @@ public:
     IntrusiveList<Connection, &Connection::byDialDeadline> m_dialDeadlines; // earliest first
     std::vector<Connection*> m_dialQueue;
     std::vector<Connection*> m_deferred;
+    std::vector<Exchange*> m_toStart; // sent in this event-loop pass, written together at its end (send())
     std::vector<Completion> m_completions;
     Dispatch* m_dispatch = nullptr;
     QElapsedTimer m_clock;
@@ -423,6 +427,7 @@ public:
     bool m_flushPosted = false;
     bool m_dialsPosted = false;
     bool m_deferredPosted = false;
+    bool m_startPosted = false;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -506,13 +511,35 @@ void HttpClient::Private::send(HttpRequest request, QObject* context, Callback d
             addDeadline(ex);
         }
         HttpError error;
-        if (prepareHop(ex, &error))
-            assign(ex, false);
-        else
+        if (prepareHop(ex, &error)) {
+            // Written when this event-loop pass is over, together with the other requests sent in it: the
+            // peer (a local chain node on the same core) then wakes once for the whole burst, not once per
+            // request. Until then the exchange holds no connection; its deadline already runs.
+            ex->startPending = true;
+            m_toStart.push_back(ex);
+            if (!m_startPosted) {
+                m_startPosted = true;
+                QMetaObject::invokeMethod(q, [this] { startPending(); }, Qt::QueuedConnection);
+            }
+        } else {
             fail(ex, error.kind, std::move(error.message));
+        }
     }
     if (!m_completions.empty())
         scheduleFlush(); // never call back from inside send()
+}
+
+void HttpClient::Private::startPending()
+{
+    Dispatch dispatch(this, nullptr);
+    Processing scope(this);
+    m_startPosted = false;
+    std::vector<Exchange*> batch;
+    batch.swap(m_toStart);
+    for (Exchange* ex : batch) {
+        ex->startPending = false;
+        assign(ex, false);
+    }
 }
 
 // Go Transport.roundTrip checks + Request.write decisions for the current hop.
@@ -605,6 +632,10 @@ HttpClient::Private::Pool* HttpClient::Private::poolFor(const QByteArray& key, c
 
 void HttpClient::Private::unbind(Exchange* ex)
 {
+    if (ex->startPending) {
+        m_toStart.erase(std::find(m_toStart.begin(), m_toStart.end(), ex));
+        ex->startPending = false;
+    }
     if (ex->waiting) {
         ex->pool->waiters.erase(ex->waitIt);
         ex->waiting = false;
@@ -1398,6 +1429,6 @@ void HttpClient::send(HttpRequest request, QObject* context, Callback done)
 
 int HttpClient::activeConnections() const { return d->m_openCount - d->m_idleCount; }
 int HttpClient::idleConnections() const { return d->m_idleCount; }
-int HttpClient::queuedRequests() const { return d->m_queuedCount; }
+int HttpClient::queuedRequests() const { return d->m_queuedCount + int(d->m_toStart.size()); }
 
 } // namespace pocket

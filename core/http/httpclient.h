@@ -63,11 +63,13 @@ public:
     // Starts `request`. `done` is called exactly once, always later from the event loop (never inside
     // send()), unless `context` (if non-null) is destroyed first or the client is destroyed first.
     // A destroyed context does not cancel the exchange; it only drops the callback.
+    // The request is written when the current event-loop pass is over, together with every other request
+    // sent in it (one wake-up of a local peer for the burst); its timeout counts from send().
     void send(HttpRequest request, QObject* context, Callback done);
 
     int activeConnections() const; // connecting or carrying a request
     int idleConnections() const;   // open, waiting in a pool for reuse
-    int queuedRequests() const;    // waiting for a connection (per-host limit reached)
+    int queuedRequests() const;    // waiting for a connection (per-host limit reached, or not started yet)
     const HttpClientOptions& options() const { return m_options; }
 
 private:
