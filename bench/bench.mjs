@@ -18,7 +18,7 @@ function parseArgs(argv) {
   const o = {
     mode: 'full', keys: null, apps: null, duration: null, concurrency: null, backlog: null, out: null,
     buildDir: path.join(repo, 'build', 'bench'), profile: null, keep: false, waitQuiet: 0, wrkThreads: 1,
-    pacedConnections: null, nice: process.getuid?.() === 0 ? -20 : 0,
+    pacedConnections: null, pacedRate: null, nice: process.getuid?.() === 0 ? -20 : 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -39,6 +39,7 @@ function parseArgs(argv) {
       case '--wait-quiet': o.waitQuiet = +next(); break;
       case '--wrk-threads': o.wrkThreads = +next(); break;
       case '--paced-connections': o.pacedConnections = +next(); break;
+      case '--paced-rate': o.pacedRate = +next(); break;
       case '--nice': o.nice = +next(); break;
       case '--no-build': break; // handled by run.sh
       default: throw new Error(`unknown option ${a} (see bench/run.sh --help)`);
@@ -54,6 +55,7 @@ function parseArgs(argv) {
   if (o.pacedConnections === null) o.pacedConnections = preset.paced;
   for (const k of ['keys', 'apps', 'duration', 'backlog', 'wrkThreads'])
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`--${k} must be a positive integer`);
+  if (o.pacedRate !== null && (!Number.isInteger(o.pacedRate) || o.pacedRate < 1)) throw new Error('--paced-rate must be a positive integer');
   return o;
 }
 
@@ -255,7 +257,7 @@ function commandLine() {
 }
 const report = {
   version: 1, mode: opts.mode, started: new Date().toISOString(), command: commandLine(),
-  options: { nice: opts.nice, keys: opts.keys, apps: opts.apps, duration_s: opts.duration, concurrency: opts.concurrency, backlog: opts.backlog, wrk_threads: opts.wrkThreads, paced_connections: opts.pacedConnections },
+  options: { nice: opts.nice, keys: opts.keys, apps: opts.apps, duration_s: opts.duration, concurrency: opts.concurrency, backlog: opts.backlog, wrk_threads: opts.wrkThreads, paced_connections: opts.pacedConnections, paced_rate: opts.pacedRate },
   machine: {}, setup: {}, crypto: null, startup: null, memory: {}, sessions_pass: null, runs: [], paced: [], summary: {},
   notification: null, replay: null, profile: null, targets: [], stages: [], checks: [],
 };
@@ -526,8 +528,9 @@ http {
   }
   stage('throughput', report.runs.every((r) => r.requests > 0), `${report.runs.length} runs`);
 
-  // 8. Added latency at a constant rate = 0.5 × the mesh's best rate (same pace for chain, nginx, mesh).
-  const pace = Math.max(10, Math.round(meshMax * 0.5));
+  // 8. Added latency at a constant rate = 0.5 × the mesh's best rate (same pace for chain, nginx, mesh), or the
+  // rate given with --paced-rate (to compare two builds at the same load).
+  const pace = opts.pacedRate ?? Math.max(10, Math.round(meshMax * 0.5));
   for (const target of ['chain', 'nginx', 'mesh']) {
     const url = target === 'chain' ? chainUrl : target === 'nginx' ? nginxUrl : `${meshUrl}/v1/client/relay`;
     if (target === 'mesh') ensurePool(pace * opts.duration);
@@ -744,7 +747,7 @@ function markdown() {
   L.push('', `Best: mesh ${s.mesh_max_rps} req/s, nginx ${s.nginx_max_rps} req/s, chain directly ${s.chain_max_rps} req/s → mesh/nginx **${s.ratio_mesh_nginx_max}**.`);
   const ex = r.runs.filter((x) => x.exhausted);
   if (ex.length) L.push('', `Relay file exhausted in: ${ex.map((x) => `${x.target} c=${x.conns}`).join(', ')} (those rates are lower bounds).`);
-  L.push('', `## Added latency at a constant ${s.paced_rate} req/s (0.5 × the mesh's best), ${r.options.paced_connections} connections`, '');
+  L.push('', `## Added latency at a constant ${s.paced_rate} req/s (${r.options.paced_rate ? 'set with --paced-rate' : "0.5 × the mesh's best"}), ${r.options.paced_connections} connections`, '');
   row(['target', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'CPU µs/req (target)']);
   row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const x of r.paced) row([x.target, x.rps, x.p50_ms, x.p90_ms, x.p99_ms, x.max_ms, x.errors_non_2xx, x.cpu_us_per_request.target]);
