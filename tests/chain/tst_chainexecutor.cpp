@@ -17,6 +17,7 @@
 
 #include "chain/chainexecutor.h"
 #include "config/chains.h"
+#include "httprequestbuffer.h"
 #include "testslots.h"
 #include "testsupport.h"
 
@@ -24,30 +25,17 @@ using namespace pocket;
 
 namespace {
 
-// One request as the backend received it.
-struct Received
+// One request as the backend received it (head: request line and header lines, up to and including the empty
+// line, byte for byte).
+struct Received : pocket::test::BufferedHttpRequest
 {
     int connection = -1; // index of the accepted TCP connection it came on
-    QByteArray head;     // request line and header lines, up to and including the empty line
-    QByteArray body;
 
     QByteArray requestLine() const { return head.left(head.indexOf("\r\n")); }
-    // Values of every header line named `name` (case-insensitive), in wire order.
-    QList<QByteArray> headers(QByteArrayView name) const
-    {
-        QList<QByteArray> values;
-        const QList<QByteArray> lines = head.split('\n');
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon > 0 && lines[i].left(colon).compare(name, Qt::CaseInsensitive) == 0)
-                values.append(lines[i].mid(colon + 1).trimmed());
-        }
-        return values;
-    }
-    // The single value of `name`; null when absent, "<n values>" when repeated.
+    // The single value of `name`; null when absent, "<n values>" when repeated (hides the base's first one).
     QByteArray header(QByteArrayView name) const
     {
-        const QList<QByteArray> values = headers(name);
+        const QList<QByteArray> values = headerValues(name);
         if (values.isEmpty()) return {};
         return values.size() == 1 ? values.first() : "<" + QByteArray::number(values.size()) + " values>";
     }
@@ -99,17 +87,9 @@ private:
     {
         QByteArray& buffer = m_buffers[s];
         buffer += s->readAll();
-        for (;;) {
-            const qsizetype end = buffer.indexOf("\r\n\r\n");
-            if (end < 0) return;
-            Received r;
-            r.connection = index;
-            r.head = buffer.left(end + 4);
-            const qint64 length = r.header("Content-Length").toLongLong();
-            if (buffer.size() < end + 4 + length) return;
-            r.body = buffer.mid(end + 4, length);
-            lastRequest = buffer.left(end + 4 + length);
-            buffer.remove(0, end + 4 + length);
+        while (auto request = pocket::test::takeHttpRequest(buffer)) {
+            Received r{std::move(*request), index};
+            lastRequest = r.head + r.body;
             received.append(r);
             s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                      + QByteArray::number(m_body.size()) + "\r\n\r\n" + m_body);
@@ -426,7 +406,7 @@ void TestChainExecutor::dropConnections()
     for (const Received& r : std::as_const(backend.received)) {
         connections.insert(r.connection);
         if (drop) QCOMPARE(r.header("Connection"), QByteArray("close"));
-        else QCOMPARE(r.headers("Connection").size(), 0);
+        else QCOMPARE(r.headerValues("Connection").size(), 0);
     }
     if (drop) {
         QCOMPARE(backend.accepted, kCalls);
@@ -547,7 +527,7 @@ void TestChainExecutor::defaultContentType()
     QCOMPARE(backend.received.size(), 1);
     QCOMPARE(backend.received[0].header("Content-Type"), QByteArray("application/json"));
     QCOMPARE(backend.received[0].header("User-Agent"), QByteArray("mesh-node"));
-    QCOMPARE(backend.received[0].headers("Authorization").size(), 0); // no basic_auth in the chain
+    QCOMPARE(backend.received[0].headerValues("Authorization").size(), 0); // no basic_auth in the chain
 }
 
 // §10.1 step 5: each payload header is set under its Go-canonical name, and then no default Content-Type.
@@ -569,7 +549,7 @@ void TestChainExecutor::payloadHeadersCanonical()
     const Received& a = backend.received[0];
     QVERIFY2(a.head.contains("\r\nX-Api-Key: k1\r\n"), a.head.constData());
     QVERIFY2(a.head.contains("\r\nX-Custom-Thing: Some Value\r\n"), a.head.constData());
-    QCOMPARE(a.headers("Content-Type").size(), 0);
+    QCOMPARE(a.headerValues("Content-Type").size(), 0);
     QCOMPARE(a.header("User-Agent"), QByteArray("mesh-node"));
 
     const Received& b = backend.received[1];

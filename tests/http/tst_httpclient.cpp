@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "http/httpclient.h"
+#include "httprequestbuffer.h"
 #include "testsupport.h"
 
 using namespace pocket;
@@ -49,31 +50,12 @@ QByteArray response(int status, const QByteArray& body, const QByteArray& extraH
            + extraHeaders + "\r\n" + body;
 }
 
-// One request as the scripted server received it.
-struct Received {
+// One request as the scripted server received it (head: request line and header lines, up to and including
+// the empty line, byte for byte; header(name): the first value).
+struct Received : pocket::test::BufferedHttpRequest {
     int connection = -1;     // index of the accepted connection it came on
-    QByteArray head;         // request line and header lines, up to and including the empty line
-    QByteArray body;
     QByteArray requestLine() const { return head.left(head.indexOf("\r\n")); }
-    QByteArray header(QByteArrayView name) const
-    {
-        for (const QByteArray& line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).compare(name, Qt::CaseInsensitive) == 0)
-                return line.mid(colon + 1).trimmed();
-        }
-        return {};
-    }
-    int headerCount(QByteArrayView name) const
-    {
-        int n = 0;
-        for (const QByteArray& line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).compare(name, Qt::CaseInsensitive) == 0)
-                ++n;
-        }
-        return n;
-    }
+    int headerCount(QByteArrayView name) const { return int(headerValues(name).size()); }
 };
 
 // A QTcpServer that parses requests (Content-Length bodies only) and lets the test script the answer.
@@ -116,18 +98,8 @@ private:
     {
         QByteArray& buf = m_buffers[s];
         buf += s->readAll();
-        for (;;) {
-            const qsizetype end = buf.indexOf("\r\n\r\n");
-            if (end < 0)
-                return;
-            Received r;
-            r.connection = index;
-            r.head = buf.left(end + 4);
-            const qint64 length = r.header("Content-Length").toLongLong();
-            if (buf.size() < end + 4 + length)
-                return;
-            r.body = buf.mid(end + 4, length);
-            buf.remove(0, end + 4 + length);
+        while (auto request = pocket::test::takeHttpRequest(buf)) {
+            const Received r{std::move(*request), index};
             received.append(r);
             handler(s, r);
             if (s->state() != QAbstractSocket::ConnectedState)
@@ -1043,10 +1015,8 @@ private Q_SLOTS:
                 auto buffer = std::make_shared<QByteArray>();
                 connect(s, &QTcpSocket::readyRead, s, [s, buffer] {
                     *buffer += s->readAll();
-                    while (buffer->contains("\r\n\r\n")) {
-                        buffer->remove(0, buffer->indexOf("\r\n\r\n") + 4);
+                    while (pocket::test::takeHttpRequest(*buffer))
                         s->write(response(200, "secret over tls"));
-                    }
                 });
             }
         });

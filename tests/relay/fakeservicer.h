@@ -7,6 +7,9 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <functional>
+#include <optional>
+
+#include "httprequestbuffer.h"
 
 namespace pocket::test {
 
@@ -49,21 +52,9 @@ private:
     {
         QByteArray& buf = m_buffers[s];
         buf += s->readAll();
-        for (;;) {
-            const qsizetype end = buf.indexOf("\r\n\r\n");
-            if (end < 0) return;
-            const QByteArray head = buf.left(end);
-            qsizetype length = 0;
-            for (const QByteArray& line : head.split('\n')) {
-                const QByteArray l = line.trimmed().toLower();
-                if (l.startsWith("content-length:")) length = l.mid(15).trimmed().toLongLong();
-            }
-            if (buf.size() < end + 4 + length) return;
-            const QByteArray body = buf.mid(end + 4, length);
-            const QByteArray path = head.split(' ').value(1);
-            buf.remove(0, end + 4 + length);
+        while (const std::optional<BufferedHttpRequest> request = takeHttpRequest(buf)) {
             ++m_requests;
-            const FakeReply r = m_answer(path, body);
+            const FakeReply r = m_answer(request->target, request->body);
             s->write("HTTP/1.1 " + QByteArray::number(r.status) + " X\r\nContent-Type: " + r.contentType
                      + "\r\nContent-Length: " + QByteArray::number(r.body.size()) + "\r\n\r\n" + r.body);
         }

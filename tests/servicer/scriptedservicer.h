@@ -14,27 +14,20 @@
 #include <QTcpSocket>
 #include <deque>
 #include <functional>
+#include <optional>
+
+#include "httprequestbuffer.h"
 
 namespace pocket::test {
 
-struct ServicerRequest
+// A request as received (target: path and query as sent, e.g. /v1/private/mesh/relay?chain=0021&app=…), with
+// its arrival time.
+struct ServicerRequest : BufferedHttpRequest
 {
-    QByteArray method;
-    QByteArray target; // path and query as sent, e.g. /v1/private/mesh/relay?chain=0021&app=…
-    QList<QPair<QByteArray, QByteArray>> headers; // in order, names as sent
-    QByteArray body;
     qint64 atMs = 0; // arrival, ms on the servicer's monotonic clock
 
     QByteArray path() const { return target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?')); }
     QByteArray query() const { return target.indexOf('?') < 0 ? QByteArray() : target.mid(target.indexOf('?') + 1); }
-    // Every value of the header `name` (case-insensitive), in order.
-    QList<QByteArray> headerValues(const QByteArray& name) const
-    {
-        QList<QByteArray> values;
-        for (const auto& h : headers)
-            if (h.first.compare(name, Qt::CaseInsensitive) == 0) values << h.second;
-        return values;
-    }
 };
 
 struct ScriptedReply
@@ -105,27 +98,8 @@ private:
     {
         QByteArray& buf = m_buffers[s];
         buf += s->readAll();
-        for (;;) {
-            const qsizetype end = buf.indexOf("\r\n\r\n");
-            if (end < 0) return;
-            const QList<QByteArray> lines = buf.left(end).split('\n');
-            ServicerRequest request;
-            const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-            request.method = requestLine.value(0);
-            request.target = requestLine.value(1);
-            qsizetype length = 0;
-            for (qsizetype i = 1; i < lines.size(); ++i) {
-                const qsizetype colon = lines[i].indexOf(':');
-                if (colon < 0) continue;
-                const QByteArray name = lines[i].left(colon).trimmed();
-                const QByteArray value = lines[i].mid(colon + 1).trimmed();
-                request.headers.append({name, value});
-                if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) length = value.toLongLong();
-            }
-            if (buf.size() < end + 4 + length) return;
-            request.body = buf.mid(end + 4, length);
-            request.atMs = m_clock.elapsed();
-            buf.remove(0, end + 4 + length);
+        while (const std::optional<BufferedHttpRequest> taken = takeHttpRequest(buf)) {
+            const ServicerRequest request{*taken, m_clock.elapsed()};
             m_requests.append(request);
             m_maxUnderWay = std::max(m_maxUnderWay, ++m_underWay);
             const ScriptedReply reply = m_script(request, int(m_requests.size()) - 1);

@@ -15,12 +15,14 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+#include <optional>
 
 #include "http/httpclient.h"
 #include "servicer/nodestatus.h"
 #include "servicer/servicerclient.h"
 #include "session/sessioncache.h"
 #include "session/sessionvalidator.h"
+#include "httprequestbuffer.h"
 #include "testslots.h"
 #include "testsupport.h"
 
@@ -154,28 +156,14 @@ private:
     {
         QByteArray& buf = m_buffers[s];
         buf += s->readAll();
-        for (;;) {
-            const qsizetype end = buf.indexOf("\r\n\r\n");
-            if (end < 0) return;
-            const QByteArray head = buf.left(end);
-            qsizetype length = 0;
+        while (const std::optional<BufferedHttpRequest> request = takeHttpRequest(buf)) {
             Received r;
-            const QList<QByteArray> lines = head.split('\n');
-            const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-            r.method = requestLine.value(0);
-            r.path = requestLine.value(1);
-            for (const QByteArray& line : lines.mid(1)) {
-                const qsizetype colon = line.indexOf(':');
-                if (colon < 0) continue;
-                const QByteArray name = line.left(colon).trimmed().toLower();
-                const QByteArray value = line.mid(colon + 1).trimmed();
-                if (name == "content-length") length = value.toLongLong();
-                if (name == "authorization") r.authorization = value;
-            }
-            if (buf.size() < end + 4 + length) return;
-            r.body = QJsonDocument::fromJson(buf.mid(end + 4, length)).object();
+            r.method = request->method;
+            r.path = request->target;
+            const QList<QByteArray> authorization = request->headerValues("Authorization");
+            r.authorization = authorization.value(authorization.size() - 1); // when repeated, the last
+            r.body = QJsonDocument::fromJson(request->body).object();
             r.atMs = m_clock.elapsed();
-            buf.remove(0, end + 4 + length);
             const int index = int(m_received.size());
             m_received.append(r);
             const Step step = m_script(index, r.body);
