@@ -7,10 +7,10 @@
 #include <QSslError>
 #include <QSslSocket>
 #include <QTcpSocket>
-#include <algorithm>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
+#include <algorithm>
 #include <list>
 #include <vector>
 

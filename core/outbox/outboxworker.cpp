@@ -128,16 +128,13 @@ void OutboxBarrier::wait()
 // ---------------------------------------------------------------------------------------------------
 // OutboxShared
 
-bool OutboxShared::wakeLocked()
+void OutboxShared::wakeAndUnlock(std::unique_lock<std::mutex>& lock)
 {
-    if (runPosted) return false;
+    const bool post = !runPosted;
     runPosted = true;
-    return true;
-}
-
-void OutboxShared::postRun()
-{
-    std::unique_lock lock(workerMutex);
+    lock.unlock();
+    if (!post) return;
+    std::unique_lock workerLock(workerMutex);
     if (!worker) return;
     auto* e = new QEvent(OutboxWorker::runEventType());
     tsanRelease(e);
@@ -151,9 +148,7 @@ void OutboxShared::replayPageDone(quint64 replayId, bool delivered)
     if (it == replayFlows.end()) return; // replay already finished
     --it->inFlight;
     if (!delivered) it->cancelled = true;
-    const bool post = wakeLocked();
-    lock.unlock();
-    if (post) postRun();
+    wakeAndUnlock(lock);
 }
 
 void OutboxShared::addRowLocked(const QString& nodeUrl, qint64 createdMs)
@@ -389,9 +384,7 @@ void OutboxWorker::run()
     m_shared->runPosted = false;
     // Group commit: whatever arrived during this transaction is the next batch. Posting instead of
     // looping lets the sync timer and replay acknowledgements in between.
-    const bool post = (!m_shared->ops.empty() || replayReadyLocked()) && m_shared->wakeLocked();
-    lock.unlock();
-    if (post) m_shared->postRun();
+    if (!m_shared->ops.empty() || replayReadyLocked()) m_shared->wakeAndUnlock(lock);
 }
 
 void OutboxWorker::takeBatchLocked(std::vector<OutboxOp>& batch)

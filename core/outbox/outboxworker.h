@@ -104,14 +104,13 @@ public:
     QHash<quint64, ReplayFlow> replayFlows;  // guarded by mutex
     quint64 nextReplayId = 1;                // guarded by mutex
 
-    // mutex held: true when the caller must postRun() once it has released mutex (one RunEvent at a time).
-    [[nodiscard]] bool wakeLocked();
-    // mutex NOT held: queues the RunEvent. Posting wakes the worker thread, which takes `mutex` first thing:
-    // posted with `mutex` held, the woken worker would block on it at once and hand the CPU straight back
-    // (two context switches per store on a busy core).
-    void postRun();
+    // `lock` holds `mutex`: releases it, then makes sure the worker runs (one RunEvent at a time). The event is
+    // posted after the release: it wakes the worker thread, which takes `mutex` first thing, so posted with
+    // `mutex` held the woken worker would block on it at once and hand the CPU straight back (two context
+    // switches per store on a busy core).
+    void wakeAndUnlock(std::unique_lock<std::mutex>& lock);
 
-    std::mutex workerMutex;                  // guards worker (the worker's lifetime against postRun)
+    std::mutex workerMutex;                  // guards worker (the worker's lifetime against wakeAndUnlock)
     QObject* worker = nullptr;               // guarded by workerMutex: null once the worker is gone
     // Any thread: a replay page was handed to onPage (delivered) or dropped with its dead context.
     void replayPageDone(quint64 replayId, bool delivered);

@@ -118,9 +118,7 @@ void RelayOutbox::store(OutboxRelay relay, QObject* context, CommitCallback comm
             op.committed = std::move(committed);
             m_shared->ops.push_back(std::move(op));
             ++m_shared->queuedStores;
-            const bool post = m_shared->wakeLocked();
-            lock.unlock();
-            if (post) m_shared->postRun();
+            m_shared->wakeAndUnlock(lock);
             return;
         }
     }
@@ -154,9 +152,7 @@ void RelayOutbox::remove(const QByteArray& proofHash, RemovalReason reason, cons
     op.detail = detail;
     m_shared->ops.push_back(std::move(op));
     ++m_shared->queuedRemoves;
-    const bool post = m_shared->wakeLocked();
-    lock.unlock();
-    if (post) m_shared->postRun();
+    m_shared->wakeAndUnlock(lock);
 }
 
 void RelayOutbox::replay(QObject* context, PageCallback onPage, DoneCallback onDone)
@@ -188,9 +184,7 @@ void RelayOutbox::replayLeased(QObject* context, LeasedPageCallback onPage, Done
     op.kind = OutboxOp::Kind::Replay;
     op.replay = std::move(request);
     m_shared->ops.push_back(std::move(op));
-    const bool post = m_shared->wakeLocked();
-    lock.unlock();
-    if (post) m_shared->postRun();
+    m_shared->wakeAndUnlock(lock);
 }
 
 OutboxStats RelayOutbox::stats() const
@@ -208,9 +202,7 @@ void RelayOutbox::flush()
         op.kind = OutboxOp::Kind::Barrier;
         op.barrier = barrier;
         m_shared->ops.push_back(std::move(op));
-        const bool post = m_shared->wakeLocked();
-        lock.unlock();
-        if (post) m_shared->postRun();
+        m_shared->wakeAndUnlock(lock);
     }
     barrier->wait();
 }
